@@ -1,0 +1,106 @@
+// The Database port over a node-postgres Pool. Both adapters end here: PostgreSQL with a real pool, PGlite through
+// its node-postgres bridge with a pool of one connection (which also serialises its use, as PGlite requires).
+import pg from 'pg';
+import { BackendUnavailableError } from '../errors.js';
+import type { Database, Queryable, QueryResult } from '../ports/database.js';
+
+// bigint columns (counters, totals) come back as numbers rather than strings: counts stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+const CONNECTION_ERRNOS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EPIPE', 'EAI_AGAIN']);
+
+/** True for failures that say "the database is not reachable right now" rather than "this query is wrong". */
+export function isConnectionError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (CONNECTION_ERRNOS.has(code)) return true;
+    // SQLSTATE class 08 (connection exception), 57P01-03 (shutdown, cannot connect now), 53300 (too many connections).
+    if (code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
+  }
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(error.message);
+}
+
+function translate(error: unknown): unknown {
+  return isConnectionError(error) ? new BackendUnavailableError('database', error) : error;
+}
+
+async function run<Row>(target: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+  try {
+    const result = await target.query(sql, params as unknown[] | undefined);
+    return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+  } catch (error) {
+    throw translate(error);
+  }
+}
+
+export class PgDatabase implements Database {
+  constructor(
+    readonly kind: 'pglite' | 'postgres',
+    private readonly pool: pg.Pool,
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {}
+
+  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    return run<Row>(this.pool, sql, params);
+  }
+
+  private async connect(): Promise<pg.PoolClient> {
+    try {
+      return await this.pool.connect();
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    const tx: Queryable = { query: (sql, params) => run(client, sql, params) };
+    let broken = false;
+    try {
+      await tx.query('BEGIN');
+      const result = await work(tx);
+      await tx.query('COMMIT');
+      return result;
+    } catch (error) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true; // the connection itself failed: do not return it to the pool
+      }
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async withAdvisoryLock<T>(key: bigint, work: (conn: Queryable) => Promise<T>): Promise<T> {
+    const client = await this.connect();
+    const conn: Queryable = { query: (sql, params) => run(client, sql, params) };
+    let broken = false;
+    try {
+      await conn.query('SELECT pg_advisory_lock($1)', [key.toString()]);
+      try {
+        return await work(conn);
+      } finally {
+        await conn.query('SELECT pg_advisory_unlock($1)', [key.toString()]).catch(() => {
+          broken = true; // dropping the connection releases a session lock as well
+        });
+      }
+    } catch (error) {
+      if (isConnectionError(error) || error instanceof BackendUnavailableError) broken = true;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.query('SELECT 1');
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+    await this.onClose();
+  }
+}

@@ -1,0 +1,155 @@
+// The key-value port on Redis 6+ (REDIS_URL): what makes N registry processes count, limit and cache as one.
+// Every key and channel is prefixed with REDIS_PREFIX. Commands fail fast while Redis is unreachable (no offline
+// queue, a command timeout) so callers can fall back instead of hanging; ioredis reconnects in the background.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { Redis } from 'ioredis';
+import { BackendUnavailableError } from '../errors.js';
+import type { KeyValue, Lock, Unsubscribe } from '../ports/kv.js';
+
+// INCRBY, and start the window on the first increment; returns {count, ms left}. A key that somehow lost its TTL
+// gets one again rather than counting forever.
+const INCR_WINDOW = `
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`;
+
+// HGETALL and DEL as one step: each increment is drained by exactly one caller.
+const DRAIN_HASH = `
+local fields = redis.call('HGETALL', KEYS[1])
+redis.call('DEL', KEYS[1])
+return fields`;
+
+const RELEASE_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0`;
+
+export interface RedisOptions {
+  url: string;
+  prefix: string;
+  /** Milliseconds a command may take before it fails (and the caller falls back). */
+  commandTimeoutMs?: number;
+}
+
+export class RedisKeyValue implements KeyValue {
+  readonly kind = 'redis' as const;
+  private readonly client: Redis;
+  private subscriber: Redis | undefined;
+  private readonly channels = new EventEmitter();
+  private readonly prefix: string;
+
+  constructor(private readonly options: RedisOptions) {
+    this.prefix = options.prefix;
+    this.channels.setMaxListeners(0);
+    this.client = new Redis(options.url, {
+      enableOfflineQueue: false,
+      enableAutoPipelining: true,
+      maxRetriesPerRequest: 1,
+      commandTimeout: options.commandTimeoutMs ?? 2000,
+      retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+      lazyConnect: true,
+    });
+    this.client.on('error', () => {}); // reported through failing commands and ping(), not as crashes
+  }
+
+  /** Connects, waiting at most `timeoutMs`; a registry whose Redis is down still starts (degraded). */
+  async connect(timeoutMs = 3000): Promise<boolean> {
+    const ready = new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.client.once('ready', () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    this.client.connect().catch(() => {});
+    return ready;
+  }
+
+  private key(key: string): string {
+    return this.prefix + key;
+  }
+
+  private async run<T>(command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      throw new BackendUnavailableError('kv', error);
+    }
+  }
+
+  get(key: string): Promise<Buffer | null> {
+    return this.run(() => this.client.getBuffer(this.key(key)));
+  }
+
+  async set(key: string, value: Buffer | string, ttlMs?: number): Promise<void> {
+    await this.run(() => (ttlMs ? this.client.set(this.key(key), value, 'PX', ttlMs) : this.client.set(this.key(key), value)));
+  }
+
+  async del(...keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.run(() => this.client.del(...keys.map((key) => this.key(key))));
+  }
+
+  async incrWindow(key: string, windowMs: number, by = 1): Promise<{ count: number; resetMs: number }> {
+    const [count, ttl] = (await this.run(() => this.client.eval(INCR_WINDOW, 1, this.key(key), windowMs, by))) as [number, number];
+    return { count: Number(count), resetMs: Number(ttl) };
+  }
+
+  async hincrBy(key: string, field: string, by: number): Promise<void> {
+    await this.run(() => this.client.hincrby(this.key(key), field, by));
+  }
+
+  async drainHash(key: string): Promise<Record<string, number>> {
+    const flat = (await this.run(() => this.client.eval(DRAIN_HASH, 1, this.key(key)))) as string[];
+    const result: Record<string, number> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) result[flat[i]!] = Number(flat[i + 1]);
+    return result;
+  }
+
+  async tryLock(key: string, ttlMs: number): Promise<Lock | null> {
+    const token = randomUUID();
+    const taken = await this.run(() => this.client.set(this.key(key), token, 'PX', ttlMs, 'NX'));
+    if (taken !== 'OK') return null;
+    return {
+      release: async () => {
+        await this.run(() => this.client.eval(RELEASE_LOCK, 1, this.key(key), token));
+      },
+    };
+  }
+
+  async publish(channel: string, message: string): Promise<void> {
+    await this.run(() => this.client.publish(this.key(channel), message));
+  }
+
+  async subscribe(channel: string, onMessage: (message: string) => void): Promise<Unsubscribe> {
+    const name = this.key(channel);
+    if (this.subscriber === undefined) {
+      // A subscribed connection can do nothing else; it keeps an offline queue so subscriptions survive reconnects.
+      this.subscriber = new Redis(this.options.url, { lazyConnect: false, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
+      this.subscriber.on('error', () => {});
+      this.subscriber.on('message', (from: string, message: string) => this.channels.emit(from, message));
+    }
+    const subscriber = this.subscriber;
+    if (this.channels.listenerCount(name) === 0) await this.run(() => subscriber.subscribe(name));
+    this.channels.on(name, onMessage);
+    return async () => {
+      this.channels.off(name, onMessage);
+      if (this.channels.listenerCount(name) === 0) await subscriber.unsubscribe(name).catch(() => {});
+    };
+  }
+
+  async ping(): Promise<void> {
+    await this.run(() => this.client.ping());
+  }
+
+  async close(): Promise<void> {
+    this.channels.removeAllListeners();
+    await Promise.allSettled([this.client.quit(), this.subscriber?.quit()]);
+    this.client.disconnect();
+    this.subscriber?.disconnect();
+  }
+}

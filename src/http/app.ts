@@ -1,0 +1,85 @@
+// Composes the HTTP application: external plugins, then the error mapping, then routes. Everything a route needs
+// comes from the Context passed in; nothing here reads configuration from anywhere else.
+import cors from '@fastify/cors';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Context } from '../context.js';
+import { homeRoutes } from '../web/home.js';
+import { isApiPath, notFoundResponse, sendError, toErrorResponse } from './errors.js';
+import { API_PREFIX, registerOpenApi } from './openapi.js';
+import { healthRoutes } from './routes/health.js';
+import { SHARED_SCHEMAS } from './schemas.js';
+
+export interface AppOptions {
+  /** Largest request body accepted outside the upload route, in bytes. */
+  bodyLimit?: number;
+}
+
+export interface App {
+  fastify: FastifyInstance;
+  /** Marks the app as draining: /readyz answers 503 so load balancers stop sending new requests. */
+  beginShutdown(): void;
+}
+
+export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<App> {
+  const state = { shuttingDown: false };
+  const app = Fastify({
+    loggerInstance: ctx.logger as FastifyBaseLogger,
+    trustProxy: ctx.config.trustProxy,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    // Request ids for log correlation; a client-sent X-Request-Id is kept when it looks sane.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => crypto.randomUUID(),
+    return503OnClosing: true,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
+  });
+
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  // Public GETs under /api/ may be read from any origin, without credentials; nothing else is open cross-origin.
+  await app.register(cors, {
+    hook: 'onRequest',
+    delegator: (request, callback) => {
+      const method = request.method === 'OPTIONS' ? String(request.headers['access-control-request-method'] ?? '') : request.method;
+      const open = isApiPath(request.url) && (method === 'GET' || method === 'HEAD');
+      callback(
+        null,
+        open
+          ? {
+              origin: '*',
+              methods: ['GET', 'HEAD'],
+              credentials: false,
+              allowedHeaders: ['If-None-Match', 'If-Modified-Since', 'Range', 'Content-Type'],
+              exposedHeaders: ['ETag', 'Content-Length', 'Content-Range', 'X-Checksum-Sha256', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'X-Request-Id'],
+              maxAge: 86400,
+            }
+          : { origin: false },
+      );
+    },
+  });
+
+  app.setErrorHandler((error, request, reply) => sendError(reply, toErrorResponse(error, request)));
+  app.setNotFoundHandler((request, reply) => sendError(reply, notFoundResponse(request)));
+
+  await registerOpenApi(app);
+  healthRoutes(app, ctx, state);
+  await app.register(
+    async (api) => {
+      // Routes of the API resources are registered here by later issues.
+      void api;
+    },
+    { prefix: API_PREFIX },
+  );
+  homeRoutes(app, ctx);
+
+  return {
+    fastify: app,
+    beginShutdown: () => {
+      state.shuttingDown = true;
+    },
+  };
+}

@@ -1,0 +1,91 @@
+#!/usr/bin/env node
+// `sounio-registry`: the server's command line (serve, migrate, openapi; admin commands come with later issues).
+// Configuration comes only from the environment; a bad value stops the process with exit code 1 and one line
+// naming the variable.
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import { EmbeddedDatabaseLockedError } from './adapters/pglite.js';
+import { openDatabase } from './backends.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { migrate } from './db/migrate.js';
+import { generateOpenApiDocument } from './http/spec.js';
+import { startServer, stopOnSignals } from './server.js';
+
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function fail(message: string): never {
+  process.stderr.write(`sounio-registry: ${message}\n`);
+  process.exit(1);
+}
+
+function config(): Config {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
+    throw error;
+  }
+}
+
+/** Known, expected failures become one line; anything else keeps its stack for whoever must fix it. */
+function explain(error: unknown): never {
+  if (error instanceof EmbeddedDatabaseLockedError) fail(error.message);
+  if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
+  const code = (error as { code?: string }).code;
+  if (code === 'EADDRINUSE') fail(`port already in use: ${(error as Error).message}; set PORT to another port`);
+  if (code === 'ECONNREFUSED' || /ECONNREFUSED|getaddrinfo/.test(String((error as Error).message))) {
+    fail(`cannot reach a backend: ${(error as Error).message}`);
+  }
+  process.stderr.write(`sounio-registry: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+}
+
+const program = new Command('sounio-registry')
+  .description('The Sounio package registry server. Configured by environment variables (see README.md).')
+  .version(version)
+  .exitOverride();
+
+program
+  .command('serve')
+  .description('run the registry (migrates the database first)')
+  .action(async () => {
+    const settings = config();
+    try {
+      const server = await startServer(settings);
+      stopOnSignals(server, settings.shutdownTimeoutMs);
+    } catch (error) {
+      explain(error);
+    }
+  });
+
+program
+  .command('migrate')
+  .description('bring the database schema up to date, then exit')
+  .action(async () => {
+    const settings = config();
+    try {
+      const db = await openDatabase(settings);
+      try {
+        const applied = await migrate(db);
+        process.stdout.write(applied.length === 0 ? 'database is up to date\n' : `applied: ${applied.join(', ')}\n`);
+      } finally {
+        await db.close();
+      }
+    } catch (error) {
+      explain(error);
+    }
+  });
+
+program
+  .command('openapi')
+  .description('print the OpenAPI document (YAML) generated from the route schemas')
+  .action(async () => {
+    process.stdout.write(await generateOpenApiDocument());
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
+  explain(error);
+}
