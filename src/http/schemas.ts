@@ -6,6 +6,11 @@ import { Type, type Static, type TSchema } from 'typebox';
 const DateTime = Type.String({ format: 'date-time' });
 const Uri = Type.String({ format: 'uri' });
 
+/** A string enum as `{type: string, enum}` (what the contract writes), typed as the union of its values. */
+export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}) {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
 export const PACKAGE_NAME_PATTERN = '^[a-z][a-z0-9_-]*$';
 
 export const ErrorBody = Type.Object(
@@ -82,7 +87,7 @@ export const Dependency = Type.Object(
     version_req: Type.String(),
     features: Type.Optional(Type.Array(Type.String())),
     optional: Type.Optional(Type.Boolean({ default: false })),
-    kind: Type.Optional(Type.Union([Type.Literal('normal'), Type.Literal('dev'), Type.Literal('build')], { default: 'normal' })),
+    kind: Type.Optional(StringEnum(['normal', 'dev', 'build'], { default: 'normal' })),
   },
   { $id: 'Dependency' },
 );
