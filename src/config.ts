@@ -35,6 +35,22 @@ export interface SmtpConfig {
   secure: boolean;
 }
 
+/** Requests per hour for one client (a user when authenticated, an IP address otherwise). */
+export interface RateLimits {
+  enabled: boolean;
+  searchAnon: number;
+  searchAuth: number;
+  downloadAnon: number;
+  downloadAuth: number;
+  publishAuth: number;
+  otherAnon: number;
+  otherAuth: number;
+  /** Login, registration, verification and password reset, per IP address: stricter, against guessing. */
+  accountAnon: number;
+  webAnon: number;
+  webAuth: number;
+}
+
 export interface Config {
   production: boolean;
   port: number;
@@ -61,6 +77,9 @@ export interface Config {
   sentryDsn?: string;
   /** Trust X-Forwarded-For (behind a load balancer). */
   trustProxy: boolean;
+  /** Lifetime of a login JWT, in seconds. */
+  jwtTtlSeconds: number;
+  rateLimits: RateLimits;
   /** Seconds a SIGTERM waits for in-flight requests before the process gives up. */
   shutdownTimeoutMs: number;
 }
@@ -196,6 +215,30 @@ export function loadConfig(env: Env = process.env): Config {
     ...optional('sentryDsn', sentryDsn),
     trustProxy: boolean(env, 'TRUST_PROXY', false),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 3600) * 1000,
+    jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 3600, 60, 30 * 24 * 3600),
+    rateLimits: rateLimits(env),
+  };
+}
+
+const LIMIT_MAX = 1_000_000_000;
+
+function rateLimits(env: Env): RateLimits {
+  const switch_ = read(env, 'RATE_LIMITS') ?? 'on';
+  if (!['on', 'off'].includes(switch_.toLowerCase())) throw new ConfigError('RATE_LIMITS', `must be on or off (got "${switch_}")`);
+  const limit = (name: string, fallback: number) => integer(env, name, fallback, 1, LIMIT_MAX);
+  // The defaults are the seed's table (per hour); account and web limits are ours.
+  return {
+    enabled: switch_.toLowerCase() === 'on',
+    searchAnon: limit('RATE_LIMIT_SEARCH_ANON', 100),
+    searchAuth: limit('RATE_LIMIT_SEARCH_AUTH', 1000),
+    downloadAnon: limit('RATE_LIMIT_DOWNLOAD_ANON', 500),
+    downloadAuth: limit('RATE_LIMIT_DOWNLOAD_AUTH', 5000),
+    publishAuth: limit('RATE_LIMIT_PUBLISH_AUTH', 60),
+    otherAnon: limit('RATE_LIMIT_OTHER_ANON', 100),
+    otherAuth: limit('RATE_LIMIT_OTHER_AUTH', 1000),
+    accountAnon: limit('RATE_LIMIT_ACCOUNT', 30),
+    webAnon: limit('RATE_LIMIT_WEB_ANON', 3000),
+    webAuth: limit('RATE_LIMIT_WEB_AUTH', 10000),
   };
 }
 

@@ -4,9 +4,11 @@
 // naming the variable.
 import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
+import { adminCreateUser, adminSetSuspended, checkNewUser, withContext } from './admin.js';
 import { EmbeddedDatabaseLockedError } from './adapters/pglite.js';
 import { openDatabase } from './backends.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { AppError } from './errors.js';
 import { migrate } from './db/migrate.js';
 import { generateOpenApiDocument } from './http/spec.js';
 import { startServer, stopOnSignals } from './server.js';
@@ -29,6 +31,7 @@ function config(): Config {
 
 /** Known, expected failures become one line; anything else keeps its stack for whoever must fix it. */
 function explain(error: unknown): never {
+  if (error instanceof AppError) fail(error.message);
   if (error instanceof EmbeddedDatabaseLockedError) fail(error.message);
   if (error instanceof ConfigError) fail(`configuration error: ${error.message}`);
   const code = (error as { code?: string }).code;
@@ -82,6 +85,45 @@ program
   .action(async () => {
     process.stdout.write(await generateOpenApiDocument());
   });
+
+const admin = program.command('admin').description('operator commands (user accounts ...)');
+
+admin
+  .command('create-user')
+  .description('create a user account (the first admin of a new registry, for example)')
+  .requiredOption('--username <name>', 'user name (3–39 letters, digits, _ or -)')
+  .requiredOption('--email <address>', 'email address')
+  .requiredOption('--password <password>', 'password (8–1024 characters)')
+  .option('--admin', 'make the user a registry administrator', false)
+  .option('--verified', 'mark the email address as verified (no verification mail)', false)
+  .addHelpText('after', '\nExample:\n  sounio-registry admin create-user --username root --email root@example.org --password "$PW" --admin --verified')
+  .action(async (options: { username: string; email: string; password: string; admin: boolean; verified: boolean }) => {
+    const problem = checkNewUser(options);
+    if (problem !== null) {
+      process.stderr.write(`sounio-registry: ${problem}\n`);
+      process.exit(2);
+    }
+    const settings = config();
+    try {
+      process.stdout.write((await withContext(settings, (ctx) => adminCreateUser(ctx, options))) + '\n');
+    } catch (error) {
+      explain(error);
+    }
+  });
+
+for (const [name, suspended] of [['suspend', true], ['unsuspend', false]] as const) {
+  admin
+    .command(`${name} <username>`)
+    .description(suspended ? 'suspend a user: their logins and tokens stop working' : 'lift a suspension')
+    .action(async (username: string) => {
+      const settings = config();
+      try {
+        process.stdout.write((await withContext(settings, (ctx) => adminSetSuspended(ctx, username, suspended))) + '\n');
+      } catch (error) {
+        explain(error);
+      }
+    });
+}
 
 try {
   await program.parseAsync(process.argv);

@@ -5,6 +5,8 @@ import { closeBackends, openBackends } from './backends.js';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
 import { buildApp } from './http/app.js';
+import { startJobs } from './jobs/runner.js';
+import { tokenExpiryRemindersJob } from './jobs/token-expiry-reminders.js';
 import { createLogger } from './logger.js';
 import { resolveSecrets } from './secrets.js';
 
@@ -34,11 +36,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
     `Sounio registry listening on http://${config.host}:${port} (public URL ${config.publicUrl})`,
   );
 
+  const jobs = startJobs(ctx, [tokenExpiryRemindersJob]);
+
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       app.beginShutdown();
-      await app.fastify.close(); // stops accepting, waits for in-flight requests, runs onClose hooks (flushes)
+      await app.fastify.close(); // stops accepting, waits for in-flight requests
+      await jobs.stop(); // lets a running job finish, then the final passes (flushes)
       await closeBackends(backends);
     })());
   return { ctx, url: `http://${config.host}:${port}`, stop };

@@ -3,10 +3,18 @@
 import cors from '@fastify/cors';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Context } from '../context.js';
+import { AppError } from '../errors.js';
+import { authenticate } from '../services/authentication.js';
 import { homeRoutes } from '../web/home.js';
+import { authorize } from './auth.js';
 import { isApiPath, notFoundResponse, sendError, toErrorResponse } from './errors.js';
 import { API_PREFIX, registerOpenApi } from './openapi.js';
+import { RateLimiter } from './rate-limit.js';
+import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { meRoutes } from './routes/me.js';
+import { tokenRoutes } from './routes/tokens.js';
+import { userRoutes } from './routes/users.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 
 export interface AppOptions {
@@ -62,6 +70,28 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     },
   });
 
+  // Who is calling, then how much they may: limits are per user when authenticated. A credential that fails is
+  // counted against the client's address first, so guessing tokens is rate-limited too.
+  const limiter = new RateLimiter(ctx.kv, ctx.config.rateLimits, ctx.logger);
+  app.decorateRequest('principal', null);
+  app.decorateRequest('authError', null);
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config?.rateLimit === false) return;
+    try {
+      request.principal = await authenticate(ctx, request.headers.authorization, request.ip);
+    } catch (error) {
+      if (!(error instanceof AppError)) throw error;
+      request.authError = error;
+    }
+    await limiter.check(request, reply);
+    if (request.authError !== null) throw request.authError;
+  });
+  app.addHook('preHandler', authorize);
+  app.addHook('onSend', async (request, reply, payload) => {
+    await limiter.refund(request, reply);
+    return payload;
+  });
+
   app.setErrorHandler((error, request, reply) => sendError(reply, toErrorResponse(error, request)));
   app.setNotFoundHandler((request, reply) => sendError(reply, notFoundResponse(request)));
 
@@ -69,8 +99,10 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   healthRoutes(app, ctx, state);
   await app.register(
     async (api) => {
-      // Routes of the API resources are registered here by later issues.
-      void api;
+      authRoutes(api, ctx);
+      tokenRoutes(api, ctx);
+      meRoutes(api, ctx);
+      userRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

@@ -49,7 +49,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
     uiConfig: { url: `${API_PREFIX}/openapi.json`, deepLinking: true },
     staticCSP: true,
   });
-  app.get(`${API_PREFIX}/openapi.json`, { schema: { hide: true } }, async (_request, reply) => {
+  app.get(`${API_PREFIX}/openapi.json`, { config: { rateLimit: false }, schema: { hide: true } }, async (_request, reply) => {
     reply.header('cache-control', 'public, max-age=300');
     return app.swagger();
   });

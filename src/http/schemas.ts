@@ -126,6 +126,12 @@ export const User = Type.Object(
     email: Type.String({ format: 'email' }),
     avatar_url: Type.Optional(Uri),
     created_at: DateTime,
+    // Extensions: what the account's owner sees about it.
+    email_verified: Type.Optional(Type.Boolean()),
+    is_admin: Type.Optional(Type.Boolean()),
+    bio: Type.Optional(Type.String()),
+    location: Type.Optional(Type.String()),
+    website: Type.Optional(Uri),
   },
   { $id: 'User' },
 );
@@ -154,6 +160,10 @@ export const AuthResponse = Type.Object(
   { $id: 'AuthResponse' },
 );
 
+const PackagePatterns = Type.Array(Type.String(), {
+  description: 'Extension: exact package names or `prefix*` patterns the token may publish, yank and manage owners for. Absent: every package.',
+});
+
 export const ApiToken = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
@@ -162,6 +172,7 @@ export const ApiToken = Type.Object(
     created_at: DateTime,
     expires_at: Type.Optional(DateTime),
     last_used_at: Type.Optional(DateTime),
+    packages: Type.Optional(PackagePatterns),
   },
   { $id: 'ApiToken' },
 );
@@ -173,9 +184,44 @@ export const ApiTokenCreated = Type.Object(
     name: Type.Optional(Type.String()),
     scopes: Type.Optional(Type.Array(Type.String())),
     expires_at: Type.Optional(DateTime),
+    created_at: Type.Optional(DateTime),
+    packages: Type.Optional(PackagePatterns),
   },
   { $id: 'ApiTokenCreated' },
 );
+
+export const AuditEvent = Type.Object(
+  {
+    id: Type.Integer(),
+    action: Type.String({ description: 'register, verify_email, login, login_failure, token_create, token_revoke, password_change, publish, ...' }),
+    resource_type: Type.Optional(Type.String()),
+    resource_id: Type.Optional(Type.String()),
+    details: Type.Object({}, { additionalProperties: true }),
+    ip: Type.Optional(Type.String()),
+    user_agent: Type.Optional(Type.String()),
+    created_at: DateTime,
+  },
+  { $id: 'AuditEvent' },
+);
+
+export const AuditPage = Type.Object(
+  {
+    events: Type.Array(Type.Ref('AuditEvent')),
+    total: Type.Integer(),
+    page: Type.Integer(),
+    per_page: Type.Integer(),
+    has_next: Type.Boolean(),
+  },
+  { $id: 'AuditPage' },
+);
+
+export const Message = Type.Object({ message: Type.String() }, { $id: 'Message' });
+
+/** page/per_page query parameters, with the contract's limits. */
+export const Pagination = {
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+};
 
 export const RegistryStats = Type.Object(
   {
@@ -215,6 +261,9 @@ export const SHARED_SCHEMAS: TSchema[] = [
   AuthResponse,
   ApiToken,
   ApiTokenCreated,
+  AuditEvent,
+  AuditPage,
+  Message,
   RegistryStats,
   PackageStats,
 ];

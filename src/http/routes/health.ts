@@ -32,9 +32,9 @@ const Readiness = Type.Object({
 });
 
 export function healthRoutes(app: FastifyInstance, ctx: Context, state: { shuttingDown: boolean }): void {
-  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/healthz', { config: { rateLimit: false }, schema: { hide: true } }, async () => ({ status: 'ok' }));
 
-  app.get('/readyz', { schema: { hide: true, response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
+  app.get('/readyz', { config: { rateLimit: false }, schema: { hide: true, response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
     const [database, blobs, kv] = await Promise.all([check(() => ctx.db.ping()), check(() => ctx.blobs.ping()), check(() => ctx.kv.ping())]);
     const checks = { database, blobs, kv };
     const down = [database !== 'ok' && 'database', blobs !== 'ok' && 'blob store'].filter(Boolean);
