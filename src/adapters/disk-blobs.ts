@@ -84,7 +84,9 @@ export class DiskBlobStore implements BlobStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
       throw error;
     }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // Key order, as S3 lists: a directory sorts as its name plus '/', so 'a-b' and 'a.txt' come before 'a/x'.
+    const sortName = (entry: (typeof entries)[number]) => (entry.isDirectory() ? entry.name + '/' : entry.name);
+    entries.sort((a, b) => (sortName(a) < sortName(b) ? -1 : sortName(a) > sortName(b) ? 1 : 0));
     for (const entry of entries) {
       const path = join(dir, entry.name);
       if (path === this.tmpDir) continue;

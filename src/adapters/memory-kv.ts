@@ -34,6 +34,10 @@ export class MemoryKeyValue implements KeyValue {
   }
 
   async get(key: string): Promise<Buffer | null> {
+    return this.live(key);
+  }
+
+  private live(key: string): Buffer | null {
     const entry = this.entries.get(key);
     if (entry === undefined) return null;
     if (entry.expiresAt <= Date.now()) {
@@ -87,12 +91,13 @@ export class MemoryKeyValue implements KeyValue {
   }
 
   async tryLock(key: string, ttlMs: number): Promise<Lock | null> {
-    if ((await this.get(key)) !== null) return null;
+    // Check and take without an await in between: otherwise concurrent callers could all see the lock free.
+    if (this.live(key) !== null) return null;
     const token = randomUUID();
-    await this.set(key, token, ttlMs);
+    await this.set(key, token, ttlMs); // set's body runs synchronously: the lock is taken before any other caller runs
     return {
       release: async () => {
-        if ((await this.get(key))?.toString() === token) this.entries.delete(key);
+        if (this.live(key)?.toString() === token) this.entries.delete(key);
       },
     };
   }

@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import type { Logger } from '../logger.js';
 import type { Mailer, MailMessage } from '../ports/mail.js';
 
+// Orders messages written in the same millisecond: file names sort in the order the messages were sent.
+let sequence = 0;
+
 export class OutboxMailer implements Mailer {
   readonly kind = 'outbox' as const;
 
@@ -16,7 +19,7 @@ export class OutboxMailer implements Mailer {
 
   async send(message: MailMessage): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}.json`;
+    const name = `${new Date().toISOString().replace(/[:.]/g, '-')}-${String(sequence++).padStart(8, '0')}-${randomUUID().slice(0, 8)}.json`;
     const record = {
       to: message.to,
       subject: message.subject,

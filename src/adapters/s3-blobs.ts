@@ -12,6 +12,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { once } from 'node:events';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import type { S3Config } from '../config.js';
@@ -53,12 +54,15 @@ export class S3BlobStore implements BlobStore {
 
   async putFile(key: string, sourcePath: string, options?: { contentType?: string }): Promise<void> {
     assertBlobKey(key);
+    const body = createReadStream(sourcePath);
+    // A missing or unreadable source is the caller's error, not an unavailable store: fail before uploading.
+    await once(body, 'open');
     const upload = new Upload({
       client: this.client,
       params: {
         Bucket: this.bucket,
         Key: key,
-        Body: createReadStream(sourcePath),
+        Body: body,
         ContentType: options?.contentType ?? 'application/octet-stream',
       },
       partSize: 8 * 1024 * 1024,

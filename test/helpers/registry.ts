@@ -16,6 +16,7 @@ import { OutboxMailer } from '../../src/adapters/outbox-mail.js';
 import { openPglite } from '../../src/adapters/pglite.js';
 import { openPostgres } from '../../src/adapters/postgres.js';
 import { RedisKeyValue } from '../../src/adapters/redis-kv.js';
+import { SmtpMailer } from '../../src/adapters/smtp-mail.js';
 import { loadConfig } from '../../src/config.js';
 import type { Context } from '../../src/context.js';
 import { migrate } from '../../src/db/migrate.js';
@@ -25,6 +26,14 @@ import type { Database } from '../../src/ports/database.js';
 import type { KeyValue } from '../../src/ports/kv.js';
 
 export type BackendKind = 'embedded' | 'postgres';
+
+/** Every test request comes from 127.0.0.1: limits high enough that only the rate-limit tests (which set their own) meet them. */
+const GENEROUS_LIMITS: Record<string, string> = Object.fromEntries(
+  ['SEARCH_ANON', 'SEARCH_AUTH', 'DOWNLOAD_ANON', 'DOWNLOAD_AUTH', 'PUBLISH_AUTH', 'OTHER_ANON', 'OTHER_AUTH', 'ACCOUNT', 'WEB_ANON', 'WEB_AUTH'].map((name) => [
+    `RATE_LIMIT_${name}`,
+    '1000000',
+  ]),
+);
 
 export const TEST_DATABASE_URL = process.env['TEST_DATABASE_URL'];
 export const TEST_REDIS_URL = process.env['TEST_REDIS_URL'];
@@ -132,7 +141,7 @@ export interface TestRegistryOptions {
 export async function createTestRegistry(kind: BackendKind, options: TestRegistryOptions = {}): Promise<TestRegistry> {
   const dataDir = tempDir();
   const prefix = uniqueName('sounio_test') + ':';
-  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', REDIS_PREFIX: prefix, ...options.env });
+  const config = loadConfig({ DATA_DIR: dataDir, LOG_LEVEL: 'silent', REDIS_PREFIX: prefix, ...GENEROUS_LIMITS, ...options.env });
   let database: TestDatabase;
   let kv: KeyValue;
   if (kind === 'embedded') {
@@ -150,7 +159,8 @@ export async function createTestRegistry(kind: BackendKind, options: TestRegistr
     db: database.db,
     blobs: new DiskBlobStore(join(dataDir, 'blobs')),
     kv,
-    mail: new OutboxMailer(join(dataDir, 'outbox')),
+    // SMTP_HOST in `env` sends real mail (tests that run an SMTP server); the outbox otherwise.
+    mail: config.smtp !== undefined ? new SmtpMailer(config.smtp, config.mailFrom) : new OutboxMailer(join(dataDir, 'outbox')),
   };
   const app = await buildApp(ctx);
   options.extraRoutes?.(app.fastify);
@@ -239,5 +249,24 @@ export function describeRealServices(title: string, body: () => void): void {
     });
   } else {
     describe.skip(`${title}: set TEST_DATABASE_URL and TEST_REDIS_URL to run`, body);
+  }
+}
+
+/**
+ * Declares a suite that needs some of the TEST_* variables (e.g. only TEST_REDIS_URL). Without them it is skipped
+ * with a message naming them, or fails when CI=true, like the real-service suites above.
+ */
+export function describeNeeding(variables: string[], title: string, body: () => void): void {
+  const missing = variables.filter((name) => process.env[name] === undefined || process.env[name] === '');
+  if (missing.length === 0) {
+    describe(title, body);
+  } else if (IN_CI) {
+    describe(title, () => {
+      it(`needs ${variables.join(' and ')} (CI=true: a skipped real-service suite is a failure)`, () => {
+        throw new Error(`CI=true but ${missing.join(' and ')} is not set`);
+      });
+    });
+  } else {
+    describe.skip(`${title}: set ${missing.join(' and ')} to run`, body);
   }
 }
