@@ -22,8 +22,14 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const backends = await openBackends(config, logger);
   const ctx: Context = { config, secrets, logger, ...backends };
   let app;
+  let draining = false;
   try {
     app = await buildApp(ctx);
+    // A response sent while draining closes its connection: an idle keep-alive connection would otherwise hold the
+    // shutdown open until the deadline (and the exit code would be 1).
+    app.fastify.addHook('onSend', async (_request, reply) => {
+      if (draining) reply.header('connection', 'close');
+    });
     await app.fastify.listen({ port: config.port, host: config.host });
   } catch (error) {
     await closeBackends(backends).catch(() => {});
@@ -41,6 +47,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
+      draining = true;
       app.beginShutdown();
       await app.fastify.close(); // stops accepting, waits for in-flight requests
       await jobs.stop(); // lets a running job finish, then the final passes (flushes)

@@ -25,7 +25,7 @@ function translate(error: unknown): unknown {
   return isConnectionError(error) ? new BackendUnavailableError('database', error) : error;
 }
 
-async function run<Row>(target: pg.Pool | pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+async function run<Row>(target: pg.PoolClient, sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
   try {
     const result = await target.query(sql, params as unknown[] | undefined);
     return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
@@ -41,8 +41,18 @@ export class PgDatabase implements Database {
     private readonly onClose: () => Promise<void> = async () => {},
   ) {}
 
-  query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
-    return run<Row>(this.pool, sql, params);
+  // Not pool.query(): that drops the connection after any failed statement (see release).
+  async query<Row = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<QueryResult<Row>> {
+    const client = await this.connect();
+    let broken = false;
+    try {
+      return await run<Row>(client, sql, params);
+    } catch (error) {
+      broken = error instanceof BackendUnavailableError;
+      throw error;
+    } finally {
+      this.release(client, broken);
+    }
   }
 
   private async connect(): Promise<pg.PoolClient> {
@@ -51,6 +61,15 @@ export class PgDatabase implements Database {
     } catch (error) {
       throw translate(error);
     }
+  }
+
+  /**
+   * Returns a client to the pool, dropping it only when its connection failed. Never on PGlite: its one session
+   * outlives the client, and its bridge hands the same connection object to the next client, which then reads the
+   * dropped client's leftover messages (after that every query failed, and the process could crash).
+   */
+  private release(client: pg.PoolClient, broken: boolean): void {
+    client.release(broken && this.kind === 'postgres');
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
@@ -70,7 +89,7 @@ export class PgDatabase implements Database {
       }
       throw error;
     } finally {
-      client.release(broken);
+      this.release(client, broken);
     }
   }
 
@@ -83,15 +102,23 @@ export class PgDatabase implements Database {
       try {
         return await work(conn);
       } finally {
-        await conn.query('SELECT pg_advisory_unlock($1)', [key.toString()]).catch(() => {
-          broken = true; // dropping the connection releases a session lock as well
-        });
+        await conn
+          .query('SELECT pg_advisory_unlock($1)', [key.toString()])
+          // The work failed inside a transaction of its own: end that, then unlock (PGlite's one session must be
+          // put right; a PostgreSQL connection that still fails is dropped, which releases a session lock as well).
+          .catch(async () => {
+            await conn.query('ROLLBACK');
+            await conn.query('SELECT pg_advisory_unlock($1)', [key.toString()]);
+          })
+          .catch(() => {
+            broken = true;
+          });
       }
     } catch (error) {
       if (isConnectionError(error) || error instanceof BackendUnavailableError) broken = true;
       throw error;
     } finally {
-      client.release(broken);
+      this.release(client, broken);
     }
   }
 

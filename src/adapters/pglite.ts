@@ -6,7 +6,7 @@ import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { PgDatabase } from './pg-database.js';
 
@@ -54,10 +54,13 @@ function readHolder(file: string): LockHolder | null {
   }
 }
 
+/** Lock files this process holds right now (a second open of the same DATA_DIR in one process is refused too). */
+const heldLocks = new Set<string>();
+
 /** Takes DATA_DIR/db.lock for this process; returns the function that gives it back. */
 export function lockDataDir(dataDir: string): () => void {
   mkdirSync(dataDir, { recursive: true });
-  const file = join(dataDir, 'db.lock');
+  const file = resolve(dataDir, 'db.lock');
   const mine: LockHolder = {
     pid: process.pid,
     hostname: hostname(),
@@ -67,7 +70,9 @@ export function lockDataDir(dataDir: string): () => void {
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
       writeFileSync(file, JSON.stringify(mine) + '\n', { flag: 'wx' });
+      heldLocks.add(file);
       return () => {
+        heldLocks.delete(file);
         if (readHolder(file)?.pid === process.pid) unlinkSync(file);
       };
     } catch (error) {
@@ -80,7 +85,9 @@ export function lockDataDir(dataDir: string): () => void {
       if (readHolder(file) === null && attempt >= 2) moveAside(file);
       continue;
     }
-    if (holder.pid !== process.pid && (holder.hostname !== mine.hostname || isAlive(holder.pid))) {
+    // A lock naming this very pid is stale (a restarted container often gets the same pid) unless this process took it.
+    const taken = holder.pid === process.pid ? heldLocks.has(file) : holder.hostname !== mine.hostname || isAlive(holder.pid);
+    if (taken) {
       throw new EmbeddedDatabaseLockedError(file, holder);
     }
     moveAside(file); // its holder died: take over

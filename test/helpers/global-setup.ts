@@ -15,8 +15,11 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => void> {
-  const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' });
-  if (build.status !== 0) throw new Error('build failed');
+  // SOUNIO_TEST_SKIP_BUILD=1 skips the build while iterating on unit tests (process tests then use the old dist/).
+  if (process.env['SOUNIO_TEST_SKIP_BUILD'] !== '1') {
+    const build = spawnSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { stdio: 'inherit' });
+    if (build.status !== 0) throw new Error('build failed');
+  }
 
   const dir = mkdtempSync(join(tmpdir(), 'sounio-template-'));
   const db = await openPglite({});

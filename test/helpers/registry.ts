@@ -73,7 +73,7 @@ export async function createPostgresDatabase(options: { migrated?: boolean } = {
   await admin.end();
   const url = new URL(TEST_DATABASE_URL);
   url.pathname = `/${name}`;
-  const db = openPostgres({ url: url.toString(), poolSize: 5 });
+  const db = openPostgres({ url: url.toString(), poolSize: 10 });
   if (options.migrated !== false) await migrate(db);
   return {
     db,
