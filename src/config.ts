@@ -77,6 +77,8 @@ export interface Config {
   sentryDsn?: string;
   /** Trust X-Forwarded-For (behind a load balancer). */
   trustProxy: boolean;
+  /** Largest accepted package tarball (compressed), in bytes, inclusive. */
+  maxTarballBytes: number;
   /** Lifetime of a login JWT, in seconds. */
   jwtTtlSeconds: number;
   rateLimits: RateLimits;
@@ -216,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
     trustProxy: boolean(env, 'TRUST_PROXY', false),
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 3600) * 1000,
     jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 3600, 60, 30 * 24 * 3600),
+    maxTarballBytes: integer(env, 'MAX_TARBALL_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     rateLimits: rateLimits(env),
   };
 }

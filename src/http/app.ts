@@ -1,6 +1,7 @@
 // Composes the HTTP application: external plugins, then the error mapping, then routes. Everything a route needs
 // comes from the Context passed in; nothing here reads configuration from anywhere else.
 import cors from '@fastify/cors';
+import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Context } from '../context.js';
 import { AppError } from '../errors.js';
@@ -13,6 +14,8 @@ import { RateLimiter } from './rate-limit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { meRoutes } from './routes/me.js';
+import { packageRoutes } from './routes/packages.js';
+import { versionRoutes } from './routes/versions.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { SHARED_SCHEMAS } from './schemas.js';
@@ -86,7 +89,8 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     await limiter.check(request, reply);
     if (request.authError !== null) throw request.authError;
   });
-  app.addHook('preHandler', authorize);
+  // Before validation, so nobody streams an upload (or probes a schema) on a route they may not use.
+  app.addHook('preValidation', authorize);
   app.addHook('onSend', async (request, reply, payload) => {
     await limiter.refund(request, reply);
     return payload;
@@ -95,6 +99,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   app.setErrorHandler((error, request, reply) => sendError(reply, toErrorResponse(error, request)));
   app.setNotFoundHandler((request, reply) => sendError(reply, notFoundResponse(request)));
 
+  await app.register(multipart, { throwFileSizeLimit: true });
   await registerOpenApi(app);
   healthRoutes(app, ctx, state);
   await app.register(
@@ -103,6 +108,8 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
       tokenRoutes(api, ctx);
       meRoutes(api, ctx);
       userRoutes(api, ctx);
+      packageRoutes(api, ctx);
+      versionRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

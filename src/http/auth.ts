@@ -36,7 +36,7 @@ export function requestMeta(request: FastifyRequest): RequestMeta {
   return { ip: request.ip, ...(userAgent !== undefined && { userAgent }) };
 }
 
-/** preHandler: refuses requests whose credential does not meet the route's requirement. */
+/** preValidation: refuses requests whose credential does not meet the route's requirement. */
 export async function authorize(request: FastifyRequest, _reply: FastifyReply): Promise<void> {
   const needed = request.routeOptions.config.auth;
   if (needed === undefined) return;

@@ -1,0 +1,59 @@
+// Wire views of versions and packages (the contract's Version and Dependency), built from database rows. Optional
+// fields without a value are left out, never null.
+import type { DependencyRow, VersionRow } from '../db/versions.js';
+
+export interface DependencyView {
+  name: string;
+  version_req: string;
+  features: string[];
+  optional: boolean;
+  default_features: boolean;
+  kind: 'normal' | 'dev' | 'build';
+}
+
+export interface VersionView {
+  version: string;
+  package_name: string;
+  published_at: string;
+  published_by?: string;
+  downloads: number;
+  checksum: string;
+  size: number;
+  yanked: boolean;
+  yanked_reason?: string;
+  rust_version?: string;
+  license?: string;
+  description?: string;
+  dependencies: DependencyView[];
+  features: Record<string, string[]>;
+}
+
+export function dependencyView(row: DependencyRow): DependencyView {
+  return {
+    name: row.package_name,
+    version_req: row.version_req,
+    features: row.features,
+    optional: row.optional,
+    default_features: row.default_features,
+    kind: row.kind,
+  };
+}
+
+export function versionView(packageName: string, row: VersionRow, dependencies: DependencyRow[]): VersionView {
+  return {
+    version: row.version,
+    package_name: packageName,
+    published_at: row.published_at.toISOString(),
+    ...(row.published_by_username !== null && { published_by: row.published_by_username }),
+    downloads: Number(row.downloads),
+    checksum: row.checksum,
+    size: Number(row.size),
+    yanked: row.yanked,
+    ...(row.yanked_reason !== null && { yanked_reason: row.yanked_reason }),
+    ...(row.rust_version !== null && { rust_version: row.rust_version }),
+    ...(row.license !== null && { license: row.license }),
+    ...(row.description !== null && { description: row.description }),
+    dependencies: dependencies.filter((dependency) => dependency.version_id === row.id).map(dependencyView),
+    features: row.features,
+  };
+}
