@@ -225,9 +225,10 @@ export async function publishVersion(ctx: Context, principal: Principal, input: 
   }
   await checkDependencies(ctx.db, manifest);
 
+  // Always written, even when these bytes are stored already: rewriting refreshes the blob's age, so the sweep
+  // (which deletes old unreferenced blobs) cannot take it between now and the commit below.
   const blobKey = blobKeyFor(checksum);
-  const stored = await ctx.blobs.stat(blobKey);
-  if (stored === null || stored.size !== input.tarball.size) await ctx.blobs.putFile(blobKey, input.tarball.path, { contentType: 'application/gzip' });
+  await ctx.blobs.putFile(blobKey, input.tarball.path, { contentType: 'application/gzip' });
 
   const outcome = await ctx.db.transaction(async (tx): Promise<{ created: boolean; view: VersionView; newPackage: boolean }> => {
     let newPackage = false;
