@@ -91,10 +91,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   });
   // Before validation, so nobody streams an upload (or probes a schema) on a route they may not use.
   app.addHook('preValidation', authorize);
-  app.addHook('onSend', async (request, reply, payload) => {
-    await limiter.refund(request, reply);
-    return payload;
-  });
+  app.addHook('onSend', async (request, reply, payload) => limiter.settle(request, reply, payload));
 
   app.setErrorHandler((error, request, reply) => sendError(reply, toErrorResponse(error, request)));
   app.setNotFoundHandler((request, reply) => sendError(reply, notFoundResponse(request)));

@@ -3,6 +3,7 @@
 // process falls back to counting in its own memory (logged; /readyz reports the store as degraded): requests keep
 // being served, never a 500 because of Redis. A 304 answer is refunded: clients that revalidate cost nothing.
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
 import { MemoryKeyValue } from '../adapters/memory-kv.js';
 import type { RateLimits } from '../config.js';
 import { AppError } from '../errors.js';
@@ -70,25 +71,43 @@ export class RateLimiter {
     reply.header('x-ratelimit-limit', String(limit));
     reply.header('x-ratelimit-remaining', String(Math.max(0, limit - count)));
     reply.header('x-ratelimit-reset', String(resetAt));
+    request.rateLimitKey = key;
     if (count > limit) {
       const retryAfter = Math.max(1, Math.ceil(resetMs / 1000));
-      throw new AppError(
+      const refusal = new AppError(
         429,
         'rate_limited',
         `Too many ${category === 'other' ? '' : category + ' '}requests: the limit is ${limit} an hour${authenticated ? '' : ' without authentication'}. Try again in ${formatWait(retryAfter)}.`,
         { limit, category, retry_after_seconds: retryAfter },
         { 'retry-after': String(retryAfter) },
       );
+      // A revalidation may still be answered 304, which costs nothing: decide once the answer is known.
+      if (request.headers['if-none-match'] !== undefined) {
+        request.rateLimitRefusal = refusal;
+        return;
+      }
+      throw refusal;
     }
-    request.rateLimitKey = key;
   }
 
-  /** onSend: a 304 (the client's cached copy is still good) is not counted. */
-  async refund(request: FastifyRequest, reply: FastifyReply): Promise<void> {
-    if (reply.statusCode !== 304 || request.rateLimitKey === undefined) return;
-    const { count } = await this.count(request.rateLimitKey, -1);
-    const limit = Number(reply.getHeader('x-ratelimit-limit'));
-    if (Number.isFinite(limit)) reply.header('x-ratelimit-remaining', String(Math.max(0, limit - count)));
+  /**
+   * onSend: a 304 (the client's cached copy is still good) is not counted. A revalidation that arrived over the
+   * limit and did not end in a 304 is refused now, its prepared body discarded.
+   */
+  async settle(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+    if (request.rateLimitKey === undefined) return payload;
+    if (reply.statusCode === 304) {
+      const { count } = await this.count(request.rateLimitKey, -1);
+      const limit = Number(reply.getHeader('x-ratelimit-limit'));
+      if (Number.isFinite(limit)) reply.header('x-ratelimit-remaining', String(Math.max(0, limit - count)));
+      return payload;
+    }
+    const refusal = request.rateLimitRefusal;
+    if (refusal === undefined) return payload;
+    if (payload instanceof Readable) payload.destroy();
+    for (const header of ['etag', 'content-length', 'content-disposition', 'content-range', 'x-checksum-sha256', 'cache-control', 'last-modified']) reply.removeHeader(header);
+    reply.code(refusal.status).headers(refusal.headers ?? {}).type('application/json; charset=utf-8');
+    return JSON.stringify({ error: refusal.code, message: refusal.message, ...(refusal.details && { details: refusal.details }) });
   }
 }
 
@@ -113,5 +132,7 @@ function formatWait(seconds: number): string {
 declare module 'fastify' {
   interface FastifyRequest {
     rateLimitKey?: string;
+    /** Over the limit, but a revalidation: refused in onSend unless the answer is a 304. */
+    rateLimitRefusal?: AppError;
   }
 }
