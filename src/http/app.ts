@@ -14,6 +14,7 @@ import { RateLimiter } from './rate-limit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { meRoutes } from './routes/me.js';
+import { discoveryRoutes } from './routes/discovery.js';
 import { packageRoutes } from './routes/packages.js';
 import { versionRoutes } from './routes/versions.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -107,6 +108,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
       userRoutes(api, ctx);
       packageRoutes(api, ctx);
       versionRoutes(api, ctx);
+      discoveryRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );
