@@ -7,6 +7,7 @@ import type { Context } from './context.js';
 import { buildApp } from './http/app.js';
 import { startJobs } from './jobs/runner.js';
 import { blobSweepJob } from './jobs/blob-sweep.js';
+import { downloadFlushJob } from './jobs/download-flush.js';
 import { tokenExpiryRemindersJob } from './jobs/token-expiry-reminders.js';
 import { createLogger } from './logger.js';
 import { resolveSecrets } from './secrets.js';
@@ -43,7 +44,7 @@ export async function startServer(config: Config): Promise<RunningServer> {
     `Sounio registry listening on http://${config.host}:${port} (public URL ${config.publicUrl})`,
   );
 
-  const jobs = startJobs(ctx, [tokenExpiryRemindersJob, blobSweepJob]);
+  const jobs = startJobs(ctx, [downloadFlushJob, tokenExpiryRemindersJob, blobSweepJob]);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

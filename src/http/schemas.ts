@@ -282,6 +282,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   410: 'No longer available',
   413: 'Request body too large',
   415: 'Unsupported content type',
+  416: 'Range not satisfiable',
   422: 'Valid request that cannot be satisfied',
   429: 'Rate limited',
   503: 'A backend is unavailable',

@@ -1,9 +1,14 @@
-// Reading packages: the Package document (metadata, versions highest first, owners, downloads, latest_version).
+// Reading packages: the Package document (metadata, versions highest first, owners, downloads, latest_version),
+// versions, and their cached serialised forms.
 import type { Context } from '../context.js';
-import { compareVersions, parseVersion } from '../core/version.js';
-import { PACKAGE_SUMMARY_COLUMNS, type PackageSummaryRow } from '../db/packages.js';
+import { compareVersions, parseVersion, sortVersionsDescending, versionKey } from '../core/version.js';
+import { findPackageByName, PACKAGE_SUMMARY_COLUMNS, type PackageRow, type PackageSummaryRow } from '../db/packages.js';
+import { findVersion, listDependencies, listVersions, type VersionRow } from '../db/versions.js';
 import { notFound } from '../errors.js';
 import type { Queryable } from '../ports/database.js';
+import { cachedDocument, type SerializedDocument } from './documents.js';
+import { packageCacheKeys } from './package-events.js';
+import { versionView, type VersionView } from './package-views.js';
 import { packageSummaryView, type PackageView } from './users.js';
 
 export interface PackageDocument extends PackageView {
@@ -29,6 +34,44 @@ export async function packageDocument(db: Queryable, name: string): Promise<Pack
   return { ...packageSummaryView(row), versions: sortVersionTexts(row.versions) };
 }
 
-export function getPackage(ctx: Context, name: string): Promise<PackageDocument> {
-  return packageDocument(ctx.db, name);
+
+// ---- versions -----------------------------------------------------------------------------------------------------
+
+/** The package row or 404. */
+async function existingPackage(db: Queryable, name: string) {
+  const pkg = await findPackageByName(db, name);
+  if (pkg === null) throw notFound(`There is no package named ${name}.`, { package: name });
+  return pkg;
+}
+
+export async function listPackageVersions(ctx: Context, name: string): Promise<VersionView[]> {
+  const pkg = await existingPackage(ctx.db, name);
+  const rows = sortVersionsDescending(await listVersions(ctx.db, pkg.id), (row) => parseVersion(row.version)!);
+  const dependencies = await listDependencies(ctx.db, rows.map((row) => row.id));
+  return rows.map((row) => versionView(pkg.name, row, dependencies));
+}
+
+/** A version row by its text, or `latest` (the version latest_version names); 404 otherwise. */
+export async function resolveVersion(db: Queryable, name: string, version: string): Promise<{ pkg: PackageRow; row: VersionRow }> {
+  const pkg = await existingPackage(db, name);
+  const text = version === 'latest' ? pkg.latest_version : version;
+  const parsed = text === '' ? null : parseVersion(text);
+  const row = parsed === null ? null : await findVersion(db, pkg.id, versionKey(parsed));
+  if (row === null) {
+    throw notFound(version === 'latest' ? `${pkg.name} has no versions yet.` : `${pkg.name} has no version ${version}.`, { package: pkg.name, version });
+  }
+  return { pkg, row };
+}
+
+export async function getVersion(ctx: Context, name: string, version: string): Promise<VersionView> {
+  const { pkg, row } = await resolveVersion(ctx.db, name, version);
+  return versionView(pkg.name, row, await listDependencies(ctx.db, [row.id]));
+}
+
+export function packageDocumentCached(ctx: Context, name: string): Promise<SerializedDocument> {
+  return cachedDocument(ctx, packageCacheKeys(name)[0]!, () => packageDocument(ctx.db, name));
+}
+
+export function versionsDocumentCached(ctx: Context, name: string): Promise<SerializedDocument> {
+  return cachedDocument(ctx, packageCacheKeys(name)[1]!, () => listPackageVersions(ctx, name));
 }

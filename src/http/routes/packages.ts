@@ -3,10 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Context } from '../../context.js';
-import { getPackage, packageDocument } from '../../services/catalog.js';
+import { packageDocument, packageDocumentCached } from '../../services/catalog.js';
 import { answerInvitation, inviteOwners, myInvitations, packageOwners, removePackageOwner } from '../../services/owners.js';
 import { createPackage, deletePackage, updatePackage } from '../../services/packages.js';
 import { principalOf, requestMeta } from '../auth.js';
+import { sendDocument } from '../documents.js';
 import { errorResponses, PACKAGE_NAME_PATTERN } from '../schemas.js';
 
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -63,10 +64,10 @@ export function packageRoutes(api: FastifyInstance, ctx: Context): void {
         description: 'Returns detailed information about a specific package: versions highest first, owners, downloads, latest_version.',
         tags: ['packages'],
         params: NameParams,
-        response: { 200: Type.Ref('Package'), ...errorResponses(404, 429) },
+        response: { 200: Type.Ref('Package'), 304: Type.Null({ description: 'Not modified (If-None-Match)' }), ...errorResponses(404, 429) },
       },
     },
-    async (request) => getPackage(ctx, request.params.name),
+    async (request, reply) => sendDocument(request, reply, await packageDocumentCached(ctx, request.params.name)),
   );
 
   app.patch(
