@@ -6,16 +6,16 @@ import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import S3rver from 's3rver';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DiskBlobStore } from '../../src/adapters/disk-blobs.js';
 import { S3BlobStore } from '../../src/adapters/s3-blobs.js';
 import type { S3Config } from '../../src/config.js';
 import { BackendUnavailableError } from '../../src/errors.js';
 import type { BlobStore } from '../../src/ports/blobs.js';
+import { S3_TEST_BUCKET, startS3 } from '../helpers/s3.js';
 import { tempDir } from '../helpers/registry.js';
 
-const BUCKET = 'sounio-test';
+const BUCKET = S3_TEST_BUCKET;
 const MiB = 1024 * 1024;
 
 let work: string; // source files for putFile
@@ -71,23 +71,6 @@ function s3Config(endpoint: string): S3Config {
     accessKeyId: 'S3RVER',
     secretAccessKey: 'S3RVER',
     redirectDownloads: false,
-  };
-}
-
-/** A running s3rver with the test bucket, in a directory of its own; `requests` logs "METHOD /path?query". */
-async function startS3(): Promise<{ endpoint: string; requests: string[]; stop(): Promise<void> }> {
-  const directory = tempDir('sounio-s3rver-');
-  const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory, configureBuckets: [{ name: BUCKET }] });
-  const { port } = await server.run();
-  const requests: string[] = [];
-  server.httpServer!.on('request', (request: { method?: string; url?: string }) => requests.push(`${request.method} ${request.url}`));
-  return {
-    endpoint: `http://127.0.0.1:${port}`,
-    requests,
-    stop: async () => {
-      await server.close();
-      rmSync(directory, { recursive: true, force: true });
-    },
   };
 }
 
@@ -434,7 +417,7 @@ describe('S3BlobStore specifics', () => {
     await store.putFile('single/small.bin', source(randomBytes(1000)));
     const requests = s3.requests.slice(from).filter((request) => request.includes('/single/small.bin'));
     expect(requests).toHaveLength(1);
-    expect(requests[0]).toMatch(/^PUT \/sounio-test\/single\/small\.bin/);
+    expect(requests[0]).toMatch(/^PUT \/sounio-test-bucket\/single\/small\.bin/);
   });
 
   it('presignedGetUrl refuses an invalid key', async () => {

@@ -16,6 +16,7 @@ import { OutboxMailer } from '../../src/adapters/outbox-mail.js';
 import { openPglite } from '../../src/adapters/pglite.js';
 import { openPostgres } from '../../src/adapters/postgres.js';
 import { RedisKeyValue } from '../../src/adapters/redis-kv.js';
+import { S3BlobStore } from '../../src/adapters/s3-blobs.js';
 import { SmtpMailer } from '../../src/adapters/smtp-mail.js';
 import { loadConfig } from '../../src/config.js';
 import type { Context } from '../../src/context.js';
@@ -157,7 +158,8 @@ export async function createTestRegistry(kind: BackendKind, options: TestRegistr
     secrets: { jwtSecret: randomBytes(32).toString('hex'), sessionSecret: randomBytes(32).toString('hex') },
     logger: options.logger ?? createLogger('silent'),
     db: database.db,
-    blobs: new DiskBlobStore(join(dataDir, 'blobs')),
+    // S3_BUCKET in `env` stores blobs in S3 (tests that run s3rver); a directory otherwise.
+    blobs: config.s3 !== undefined ? new S3BlobStore(config.s3) : new DiskBlobStore(join(dataDir, 'blobs')),
     kv,
     // SMTP_HOST in `env` sends real mail (tests that run an SMTP server); the outbox otherwise.
     mail: config.smtp !== undefined ? new SmtpMailer(config.smtp, config.mailFrom) : new OutboxMailer(join(dataDir, 'outbox')),
