@@ -11,6 +11,7 @@ import { canonicalName, isReservedName } from '../core/names.js';
 import { matches, parseRequirement } from '../core/requirement.js';
 import { patternsAllow } from '../core/scopes.js';
 import { DEFAULT_TARBALL_LIMITS, inspectTarball, type TarballLimits, type TarballReport } from '../core/tarball.js';
+import { scanTextWithTokens } from '../core/secrets.js';
 import { compareVersions, latestVersion, parseVersion, versionKey } from '../core/version.js';
 import { insertAuditEvent } from '../db/audit.js';
 import {
@@ -192,13 +193,22 @@ export async function publishVersion(ctx: Context, principal: Principal, input: 
   if (manifest.licenseFile !== undefined && !paths.has(manifest.licenseFile)) {
     throw invalid('missing_license_file', `Sounio.toml names the license file ${manifest.licenseFile}, which is not in the package.`, { file: manifest.licenseFile });
   }
-  if (report.secrets.length > 0) {
-    await revokeLeakedTokens(ctx, report.tokens, manifest.name);
-    const first = report.secrets[0]!;
+  // The form's readme and changelog are displayed publicly: they are scanned like the files.
+  const secrets = [...report.secrets];
+  const tokens = [...report.tokens];
+  for (const [field, text] of [['readme (form field)', input.readme], ['changelog (form field)', input.changelog]] as const) {
+    if (text === undefined) continue;
+    const scan = scanTextWithTokens(field, text);
+    secrets.push(...scan.findings);
+    tokens.push(...scan.tokens);
+  }
+  if (secrets.length > 0) {
+    await revokeLeakedTokens(ctx, tokens, manifest.name);
+    const first = secrets[0]!;
     throw invalid(
       'secret_detected',
       `The package contains a secret (${first.kind.replace(/_/g, ' ')} in ${first.path}${first.line > 0 ? ` line ${first.line}` : ''}); remove it, rotate it, and publish again.`,
-      { findings: report.secrets.map((finding) => ({ file: finding.path, line: finding.line, kind: finding.kind })) },
+      { findings: secrets.map((finding) => ({ file: finding.path, line: finding.line, kind: finding.kind })) },
     );
   }
   const readmeText = input.readme ?? report.kept.get(readmePath)?.toString('utf8');

@@ -150,6 +150,11 @@ describeEachBackend(
       expect(asset.statusCode).toBe(200);
     });
 
+    it('the test harness refuses a response that does not match its declared schema', async () => {
+      const response = await registry().app.inject({ method: 'GET', url: '/api/v1/_test/off-contract' });
+      expect(response.statusCode).toBe(500);
+    });
+
     it('every response carries a request id', async () => {
       const response = await registry().app.inject({ method: 'GET', url: '/healthz' });
       expect(response.headers['x-request-id']).toMatch(/^[\w-]{8,}$/);
@@ -162,6 +167,12 @@ describeEachBackend(
         { schema: { hide: true, body: Type.Object({ name: Type.String(), count: Type.Integer() }) } },
         async (request) => request.body,
       );
+      app.get('/api/v1/_test/off-contract', { schema: { hide: true, response: { 200: Type.Ref('User') } } }, async () => ({
+        id: 'not-a-uuid',
+        username: 'x',
+        email: 'x@example.org',
+        created_at: 'yesterday',
+      }));
       app.get('/api/v1/_test/boom', { schema: { hide: true } }, async () => {
         throw new Error('kaboom: internal detail');
       });

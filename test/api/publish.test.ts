@@ -338,6 +338,17 @@ stdlib = "^1.0"
     });
   });
 
+  describe('secrets in form fields', () => {
+    it('the readme and changelog fields are scanned like the files: refused, nothing stored', async () => {
+      const author = await signUp(registry());
+      const leaked = await publish(registry(), author.auth, { name: 'form-secret', version: '1.0.0' }, { readme: '# Setup\n\nexport AWS_ACCESS_KEY_ID=AKIAIOSFODNN7REALKEY\n' });
+      expect(leaked.statusCode).toBe(400);
+      expect(leaked.json()).toMatchObject({ error: 'secret_detected', details: { findings: [{ file: 'readme (form field)', line: 3, kind: 'aws_access_key' }] } });
+      expect(leaked.body).not.toContain('AKIAIOSFODNN7REALKEY');
+      expect(await versionCount(registry(), 'form-secret')).toBe(0);
+    });
+  });
+
   describe('dependencies', () => {
     it('every dependency must be a package here with a matching, non-yanked version', async () => {
       await ensureStdlib();

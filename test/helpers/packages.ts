@@ -60,6 +60,20 @@ export async function multipart(fields: Record<string, string>, tarball?: Buffer
   return { payload: Buffer.from(await response.arrayBuffer()), headers: { 'content-type': response.headers.get('content-type')! } };
 }
 
+/** One part of a hand-built multipart form: a text field, or a file (any field name, any bytes). */
+export type FormPart = { name: string; value: string } | { name: string; file: Buffer; filename?: string; type?: string };
+
+/** A multipart body of exactly these parts, in this order (for forms the CLI would never send). */
+export async function multipartParts(parts: readonly FormPart[]): Promise<{ payload: Buffer; headers: Record<string, string> }> {
+  const form = new FormData();
+  for (const part of parts) {
+    if ('value' in part) form.append(part.name, part.value);
+    else form.append(part.name, new Blob([part.file], { type: part.type ?? 'application/gzip' }), part.filename ?? 'package.tar.gz');
+  }
+  const response = new Response(form);
+  return { payload: Buffer.from(await response.arrayBuffer()), headers: { 'content-type': response.headers.get('content-type')! } };
+}
+
 export async function publishTarball(
   registry: TestRegistry,
   auth: { authorization: string },

@@ -22,6 +22,7 @@ import { loadConfig } from '../../src/config.js';
 import type { Context } from '../../src/context.js';
 import { migrate } from '../../src/db/migrate.js';
 import { buildApp } from '../../src/http/app.js';
+import { checkResponses } from './conformance.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import type { Database } from '../../src/ports/database.js';
 import type { KeyValue } from '../../src/ports/kv.js';
@@ -166,6 +167,7 @@ export async function createTestRegistry(kind: BackendKind, options: TestRegistr
   };
   const app = await buildApp(ctx);
   options.extraRoutes?.(app.fastify);
+  checkResponses(app.fastify);
   await app.fastify.ready();
   return {
     kind,
