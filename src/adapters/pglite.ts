@@ -2,6 +2,7 @@
 // It belongs to one process at a time. DATA_DIR/db.lock names the holder; a second process gets a clear error
 // naming it instead of corrupting the database, and a lock left by a process that died is taken over.
 import { PGlite } from '@electric-sql/pglite';
+import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -130,7 +131,7 @@ export async function openPglite(options: PgliteOptions): Promise<PgliteDatabase
   const release = options.dataDir === undefined ? () => {} : lockDataDir(options.dataDir);
   let db: PGlite;
   try {
-    const extensions = { pg_trgm };
+    const extensions = { pg_trgm, fuzzystrmatch };
     db =
       options.dataDir === undefined
         ? new PGlite({ extensions, ...(options.loadDataDir && { loadDataDir: options.loadDataDir }) })

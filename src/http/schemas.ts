@@ -120,6 +120,7 @@ export const SearchResults = Type.Object(
     total: Type.Integer(),
     page: Type.Optional(Type.Integer()),
     per_page: Type.Optional(Type.Integer()),
+    has_next: Type.Optional(Type.Boolean({ description: 'Extension: whether a further page has results.' })),
   },
   { $id: 'SearchResults' },
 );
@@ -251,6 +252,49 @@ export const PackageStats = Type.Object(
   { $id: 'PackageStats' },
 );
 
+// Extensions for discovery: categories, keywords and the home page's summary.
+
+export const Category = Type.Object(
+  {
+    slug: Type.String({ description: 'What Sounio.toml `categories` and the search filter name.' }),
+    name: Type.String(),
+    description: Type.String(),
+    package_count: Type.Integer(),
+  },
+  { $id: 'Category' },
+);
+
+export const CategoryList = Type.Object({ categories: Type.Array(Type.Ref('Category')) }, { $id: 'CategoryList' });
+
+export const CategoryPage = Type.Object(
+  {
+    category: Type.Ref('Category'),
+    packages: Type.Array(Type.Ref('Package')),
+    total: Type.Integer(),
+    page: Type.Integer(),
+    per_page: Type.Integer(),
+    has_next: Type.Boolean(),
+  },
+  { $id: 'CategoryPage' },
+);
+
+export const KeywordCount = Type.Object({ keyword: Type.String(), package_count: Type.Integer() }, { $id: 'KeywordCount' });
+
+export const KeywordList = Type.Object({ keywords: Type.Array(Type.Ref('KeywordCount')) }, { $id: 'KeywordList' });
+
+export const RegistrySummary = Type.Object(
+  {
+    stats: Type.Ref('RegistryStats'),
+    new_packages: Type.Array(Type.Ref('Package'), { description: 'Most recently created first.' }),
+    just_updated: Type.Array(Type.Ref('Package'), { description: 'Most recently updated first.' }),
+    most_downloaded: Type.Array(Type.Ref('Package'), { description: 'Most downloads of all time first.' }),
+    most_recently_downloaded: Type.Array(Type.Ref('Package'), { description: 'Most downloads in the last 90 days first.' }),
+    popular_keywords: Type.Array(Type.Ref('KeywordCount')),
+    popular_categories: Type.Array(Type.Ref('Category')),
+  },
+  { $id: 'RegistrySummary' },
+);
+
 /** Every shared schema, registered once with Fastify (and so listed under components.schemas). */
 export const SHARED_SCHEMAS: TSchema[] = [
   ErrorBody,
@@ -271,6 +315,12 @@ export const SHARED_SCHEMAS: TSchema[] = [
   Message,
   RegistryStats,
   PackageStats,
+  Category,
+  CategoryList,
+  CategoryPage,
+  KeywordCount,
+  KeywordList,
+  RegistrySummary,
 ];
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {

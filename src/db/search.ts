@@ -1,0 +1,141 @@
+// Package search in SQL. Candidates come from index-backed sets, each with a LIMIT, so the work stays bounded in a
+// registry of any size:
+//  * packages with one of the query's words as a keyword (GIN on keywords);
+//  * full-text matches anywhere (GIN on search_vector), the most downloaded lately first: a word found in every
+//    description costs a walk of the recent-downloads index that stops at the limit, not a ranking of every package;
+//  * names starting with the query (C-collation btree on canonical_name);
+//  * names that contain it or look like it (GIN trigram on canonical_name, `<%`), the closest first;
+//  * the exact name.
+// Only those few hundred rows are then scored and ordered: the exact name first, then relevance (ts_rank with name >
+// keywords > description > people, plus name prefix and closeness), then recent downloads, then name, so pages are
+// stable.
+import type { Database } from '../ports/database.js';
+import { HAS_AVAILABLE_VERSION } from './discovery.js';
+import { PACKAGE_SUMMARY_COLUMNS, type PackageSummaryRow } from './packages.js';
+
+/** Each candidate set keeps at most this many rows; a search answers at most their union. */
+export const SEARCH_LIMITS = { keywordMatches: 300, textMatches: 300, namePrefix: 200, similarNames: 200 } as const;
+
+/**
+ * The word-similarity threshold (`<%`) of the similar-names set. Short names need a wide one (`jsn` is 0.5 from
+ * `json`, the transposition `sedre` 0.33 from `serde`); longer names keep more trigrams through a typo, and a wide
+ * threshold would only bring in thousands of names that share a few common trigrams. Word similarity is never below
+ * plain similarity, so `<%` alone finds what `%` would.
+ */
+export function wordSimilarityThreshold(nameLength: number): number {
+  if (nameLength < 6) return 0.3;
+  if (nameLength < 10) return 0.45;
+  return 0.5;
+}
+
+export interface SearchQuery {
+  /** The query's words, lower case, letters and digits only. */
+  words: string[];
+  /** The query as a canonical package name (`Linear Algebra` → `linear_algebra`); '' when it cannot be one. */
+  name: string;
+  /** Edits (Levenshtein distance) under which a name counts as a typo of `name`. */
+  maxEdits: number;
+  /** Every keyword must be among the package's keywords. */
+  keywords: string[];
+  /** A category slug the package must be in. */
+  category: string | null;
+  limit: number;
+  offset: number;
+}
+
+export interface SearchPage {
+  rows: PackageSummaryRow[];
+  total: number;
+}
+
+// Searchable: a package with at least one version that is not yanked (and in the requested keywords and category).
+const FILTERS = `${HAS_AVAILABLE_VERSION}
+    AND p.keywords @> $5::text[]
+    AND ($6::text IS NULL OR EXISTS (
+      SELECT 1 FROM package_categories pc JOIN categories c ON c.id = pc.category_id WHERE pc.package_id = p.id AND c.slug = $6::text))`;
+
+// How close a name is to the query, 0 to 1: trigram similarity (typos in longer names), word similarity (the query
+// is a word or word prefix within the name) or, for short names where trigrams say little, the edit distance.
+// Computed once per row in a LATERAL subquery (OFFSET 0 keeps the planner from copying the calls into every use).
+const NAME_MEASURES = `CROSS JOIN LATERAL (
+    SELECT similarity(p.canonical_name, $2::text) AS similarity, word_similarity($2::text, p.canonical_name) AS word_similarity,
+      levenshtein_less_equal(p.canonical_name, $2::text, $4::int) AS edits
+    OFFSET 0) m`;
+const CLOSENESS = `greatest(
+    CASE WHEN m.similarity >= 0.3 THEN m.similarity ELSE 0 END,
+    CASE WHEN m.word_similarity >= 0.6 THEN m.word_similarity ELSE 0 END,
+    CASE WHEN m.edits <= $4::int THEN 1 - m.edits::real / (length($2::text) + 1) ELSE 0 END)`;
+
+// $1 tsquery (or null), $2 name, $3 LIKE pattern for the name prefix, $4 max edits, $5 keywords, $6 category,
+// $7 limit, $8 offset, $9 keywords any of which makes a candidate.
+const SEARCH_SQL = `
+WITH keyword_matches AS (
+  SELECT p.id FROM packages p
+  WHERE p.keywords && $9::text[] AND ${FILTERS}
+  ORDER BY p.recent_downloads DESC, p.name
+  LIMIT ${SEARCH_LIMITS.keywordMatches}
+), text_matches AS (
+  SELECT p.id FROM packages p
+  WHERE p.search_vector @@ $1::tsquery AND ${FILTERS}
+  ORDER BY p.recent_downloads DESC, p.name
+  LIMIT ${SEARCH_LIMITS.textMatches}
+), prefixed AS (
+  SELECT p.id FROM packages p
+  WHERE $2::text <> '' AND (p.canonical_name COLLATE "C") LIKE $3::text AND ${FILTERS}
+  ORDER BY (p.canonical_name COLLATE "C")
+  LIMIT ${SEARCH_LIMITS.namePrefix}
+), similar_names AS (
+  SELECT p.id FROM packages p ${NAME_MEASURES}
+  WHERE length($2::text) >= 3 AND $2::text <% p.canonical_name AND ${FILTERS}
+  ORDER BY ${CLOSENESS} DESC, p.name
+  LIMIT ${SEARCH_LIMITS.similarNames}
+), exact AS (
+  SELECT p.id FROM packages p WHERE p.canonical_name = $2::text AND ${FILTERS}
+), candidates AS (
+  SELECT id FROM keyword_matches UNION SELECT id FROM text_matches UNION SELECT id FROM prefixed UNION SELECT id FROM similar_names UNION SELECT id FROM exact
+), measured AS (
+  SELECT p.id, p.name, p.recent_downloads,
+    p.canonical_name = $2::text AS exact,
+    CASE WHEN p.search_vector @@ $1::tsquery THEN ts_rank(p.search_vector, $1::tsquery) ELSE 0 END AS text_rank,
+    CASE WHEN $2::text <> '' AND (p.canonical_name COLLATE "C") LIKE $3::text
+      THEN 0.3 + 0.3 * length($2::text)::real / length(p.canonical_name) ELSE 0 END AS prefix_rank,
+    ${CLOSENESS} AS closeness
+  FROM candidates c JOIN packages p ON p.id = c.id ${NAME_MEASURES}
+), ranked AS MATERIALIZED (
+  SELECT id, name, recent_downloads, exact, text_rank + prefix_rank + 0.5 * closeness AS score FROM measured
+  WHERE exact OR text_rank > 0 OR prefix_rank > 0 OR closeness > 0
+), page AS (
+  SELECT * FROM ranked ORDER BY exact DESC, score DESC, recent_downloads DESC, name LIMIT $7 OFFSET $8
+)
+SELECT (SELECT count(*)::int FROM ranked) AS total, ${PACKAGE_SUMMARY_COLUMNS}
+FROM (SELECT 1) one LEFT JOIN page r ON true LEFT JOIN packages p ON p.id = r.id
+ORDER BY r.exact DESC, r.score DESC, r.recent_downloads DESC, r.name`;
+
+function likePrefix(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
+}
+
+export async function searchPackages(db: Database, query: SearchQuery): Promise<SearchPage> {
+  return db.transaction(async (tx) => {
+    // The threshold of `<%`, for this transaction only; the full-text query is built once here.
+    const prepared = await tx.query<{ tsquery: string | null }>(
+      `SELECT set_config('pg_trgm.word_similarity_threshold', $2, true), package_search_query($1::text[])::text AS tsquery`,
+      [query.words, String(wordSimilarityThreshold(query.name.length))],
+    );
+    const tsquery = prepared.rows[0]?.tsquery;
+    // Keywords are a-z, 0-9, '-' and '_': the words, and the whole query as one keyword.
+    const keywordCandidates = [...new Set([...query.words, query.name, query.name.replace(/_/g, '-')])].filter((keyword) => /^[a-z0-9_-]{1,20}$/.test(keyword));
+    const { rows } = await tx.query<PackageSummaryRow & { total: number }>(SEARCH_SQL, [
+      tsquery === undefined || tsquery === '' ? null : tsquery,
+      query.name,
+      likePrefix(query.name),
+      query.maxEdits,
+      query.keywords,
+      query.category,
+      query.limit,
+      query.offset,
+      keywordCandidates,
+    ]);
+    return { rows: rows.filter((row) => row.id !== null), total: rows[0]?.total ?? 0 };
+  });
+}

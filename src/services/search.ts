@@ -1,0 +1,77 @@
+// Searching packages: the query text is turned into words (for the full-text document: names, keywords,
+// descriptions, authors, owners) and into a package name (for the exact, prefix and typo matches on names); the
+// database does the rest (db/search.ts). Packages without a version that is not yanked are never found.
+import type { Context } from '../context.js';
+import { canonicalName, isValidPackageName } from '../core/names.js';
+import { SEARCH_LIMITS, searchPackages } from '../db/search.js';
+import { badRequest } from '../errors.js';
+import { packageSummaryView, type PackageView } from './users.js';
+
+export const MAX_QUERY_LENGTH = 200;
+/** The most a search can answer: every candidate set full and disjoint, plus the exact name. */
+export const MAX_SEARCH_RESULTS = Object.values(SEARCH_LIMITS).reduce((sum, limit) => sum + limit, 0) + 1;
+/** Words beyond these are ignored: every word must match, so more would only narrow an already narrow search. */
+const MAX_WORDS = 10;
+const MAX_NAME_LENGTH = 64;
+
+export interface ParsedQuery {
+  words: string[];
+  name: string;
+  maxEdits: number;
+}
+
+/**
+ * How many edits still make a typo of a name this long: none under 3 characters (every short name is a few edits
+ * from every other), then 1, 2 from 5 characters (a transposition is two edits), 3 from 8.
+ */
+export function allowedEdits(length: number): number {
+  if (length < 3) return 0;
+  if (length < 5) return 1;
+  if (length < 8) return 2;
+  return 3;
+}
+
+export function parseQuery(q: string): ParsedQuery {
+  const text = q.normalize('NFC').toLowerCase();
+  const words = text
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((word) => word.length > 0)
+    .slice(0, MAX_WORDS);
+  // A query that is a package name is that name's canonical form; any other is read as words joined by '_'.
+  const trimmed = text.trim();
+  let name = isValidPackageName(trimmed) ? canonicalName(trimmed) : text.replace(/[^a-z0-9]+/g, '_').replace(/^_+|_+$/g, '');
+  if (name.length > MAX_NAME_LENGTH) name = '';
+  return { words, name, maxEdits: allowedEdits(name.length) };
+}
+
+export interface SearchInput {
+  q: string;
+  page: number;
+  perPage: number;
+  category?: string | undefined;
+  keywords?: string[] | undefined;
+}
+
+export interface SearchResultsView {
+  packages: PackageView[];
+  total: number;
+  page: number;
+  per_page: number;
+  has_next: boolean;
+}
+
+export async function search(ctx: Context, input: SearchInput): Promise<SearchResultsView> {
+  if (input.q.trim() === '') throw badRequest('The search query q is blank: say what to look for.', { location: 'querystring', field: 'q' });
+  if (input.q.length > MAX_QUERY_LENGTH) {
+    throw badRequest(`The search query q is longer than ${MAX_QUERY_LENGTH} characters.`, { location: 'querystring', field: 'q' });
+  }
+  const parsed = parseQuery(input.q);
+  const { rows, total } = await searchPackages(ctx.db, {
+    ...parsed,
+    keywords: [...new Set((input.keywords ?? []).map((keyword) => keyword.trim().toLowerCase()).filter((keyword) => keyword !== ''))],
+    category: input.category?.trim().toLowerCase() || null,
+    limit: input.perPage,
+    offset: (input.page - 1) * input.perPage,
+  });
+  return { packages: rows.map(packageSummaryView), total, page: input.page, per_page: input.perPage, has_next: input.page * input.perPage < total };
+}
