@@ -92,6 +92,12 @@ const PACKAGE_KEYS = new Set([
 const TOP_KEYS = new Set(['package', 'dependencies', 'dev-dependencies', 'build-dependencies', 'features']);
 const DEPENDENCY_KEYS = new Set(['version', 'features', 'optional', 'default-features', 'git', 'branch', 'tag', 'rev', 'path', 'package', 'registry']);
 const KEYWORD_RE = /^[a-z0-9_-]+$/;
+
+/** The keyword rule of manifests and of PATCH /packages: a problem sentence, or null when the keyword is fine. */
+export function keywordProblem(keyword: string): string | null {
+  if (keyword.length > 0 && keyword.length <= MANIFEST_LIMITS.keywordLength && KEYWORD_RE.test(keyword)) return null;
+  return `keyword "${keyword}" must be 1–${MANIFEST_LIMITS.keywordLength} characters of a-z, 0-9, _ or -`;
+}
 const FEATURE_NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_+.-]{0,63}$/;
 
 type Table = Record<string, unknown>;
@@ -202,9 +208,8 @@ export function parseManifest(text: string, options: ManifestOptions = {}): Mani
   const keywords = stringArray('keywords') ?? [];
   if (keywords.length > MANIFEST_LIMITS.keywords) problem('package.keywords', `package.keywords lists ${keywords.length} keywords; at most ${MANIFEST_LIMITS.keywords} are allowed`);
   for (const keyword of keywords) {
-    if (keyword.length === 0 || keyword.length > MANIFEST_LIMITS.keywordLength || !KEYWORD_RE.test(keyword)) {
-      problem('package.keywords', `keyword "${keyword}" must be 1–${MANIFEST_LIMITS.keywordLength} characters of a-z, 0-9, _ or -`);
-    }
+    const keywordIssue = keywordProblem(keyword);
+    if (keywordIssue !== null) problem('package.keywords', keywordIssue);
   }
 
   const categories = stringArray('categories') ?? [];

@@ -9,7 +9,7 @@ import type { Queryable } from '../ports/database.js';
 import { cachedDocument, type SerializedDocument } from './documents.js';
 import { packageCacheKeys } from './package-events.js';
 import { versionView, type VersionView } from './package-views.js';
-import { packageSummaryView, type PackageView } from './users.js';
+import { packageSummaryView, type PackageView } from './package-views.js';
 
 export interface PackageDocument extends PackageView {
   versions: string[];

@@ -20,7 +20,7 @@ import { findPackageByName, type PackageSummaryRow } from '../db/packages.js';
 import { registryTotals, type RegistryTotals } from '../db/stats.js';
 import { notFound } from '../errors.js';
 import { resolveVersion } from './catalog.js';
-import { packageSummaryView, type PackageView } from './users.js';
+import { packageSummaryView, type PackageView } from './package-views.js';
 
 export const PACKAGE_SORTS = ['name', 'downloads', 'updated', 'created'] as const;
 export const SORT_ORDERS = ['asc', 'desc'] as const;

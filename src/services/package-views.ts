@@ -1,5 +1,6 @@
-// Wire views of versions and packages (the contract's Version and Dependency), built from database rows. Optional
-// fields without a value are left out, never null.
+// Wire views of packages, versions and dependencies (the contract's Package, Version and Dependency), built from
+// database rows. Optional fields without a value are left out, never null.
+import type { PackageSummaryRow } from '../db/packages.js';
 import type { DependencyRow, VersionRow } from '../db/versions.js';
 
 export interface DependencyView {
@@ -55,5 +56,39 @@ export function versionView(packageName: string, row: VersionRow, dependencies: 
     ...(row.description !== null && { description: row.description }),
     dependencies: dependencies.filter((dependency) => dependency.version_id === row.id).map(dependencyView),
     features: row.features,
+  };
+}
+
+export interface PackageView {
+  name: string;
+  description?: string;
+  homepage?: string;
+  repository?: string;
+  documentation?: string;
+  license?: string;
+  keywords: string[];
+  categories: string[];
+  latest_version: string;
+  owners: string[];
+  downloads: number;
+  created_at: string;
+  updated_at: string;
+}
+
+export function packageSummaryView(row: PackageSummaryRow): PackageView {
+  return {
+    name: row.name,
+    ...(row.description !== null && { description: row.description }),
+    ...(row.homepage !== null && { homepage: row.homepage }),
+    ...(row.repository !== null && { repository: row.repository }),
+    ...(row.documentation !== null && { documentation: row.documentation }),
+    ...(row.license !== null && { license: row.license }),
+    keywords: row.keywords,
+    categories: row.categories,
+    latest_version: row.latest_version,
+    owners: row.owners,
+    downloads: Number(row.downloads),
+    created_at: row.created_at.toISOString(),
+    updated_at: row.updated_at.toISOString(),
   };
 }

@@ -4,7 +4,7 @@ import type { Context } from '../context.js';
 import { canonicalName, isValidPackageName } from '../core/names.js';
 import { patternsAllow } from '../core/scopes.js';
 import { latestVersion, parseVersion, versionKey } from '../core/version.js';
-import { MANIFEST_LIMITS } from '../core/manifest.js';
+import { keywordProblem } from '../core/manifest.js';
 import { insertAuditEvent } from '../db/audit.js';
 import {
   addOwner,
@@ -39,11 +39,10 @@ export async function assertMayManage(db: Queryable, principal: Principal, pkg: 
   await assertOwnerOrAdmin(db, principal, pkg);
 }
 
-const KEYWORD_RE = /^[a-z0-9_-]{1,20}$/;
-
 async function checkKeywordsAndCategories(ctx: Context, keywords: string[] | undefined, categories: string[] | undefined): Promise<void> {
   for (const keyword of keywords ?? []) {
-    if (!KEYWORD_RE.test(keyword)) throw badRequest(`keyword "${keyword}" must be 1–${MANIFEST_LIMITS.keywordLength} characters of a-z, 0-9, _ or -`, { field: 'keywords' });
+    const problem = keywordProblem(keyword);
+    if (problem !== null) throw badRequest(problem, { field: 'keywords' });
   }
   if (categories !== undefined && categories.length > 0) {
     const known = await listCategorySlugs(ctx.db);

@@ -5,7 +5,7 @@ import type { Context } from '../context.js';
 import { canonicalName, isValidPackageName } from '../core/names.js';
 import { SEARCH_LIMITS, searchPackages } from '../db/search.js';
 import { badRequest } from '../errors.js';
-import { packageSummaryView, type PackageView } from './users.js';
+import { packageSummaryView, type PackageView } from './package-views.js';
 
 export const MAX_QUERY_LENGTH = 200;
 /** The most a search can answer: every candidate set full and disjoint, plus the exact name. */

@@ -1,42 +1,9 @@
 // Public views of users: a profile and the packages a user owns.
 import type { Context } from '../context.js';
-import { listPackagesOwnedBy, type PackageSummaryRow } from '../db/packages.js';
+import { listPackagesOwnedBy } from '../db/packages.js';
 import { findUserByUsername } from '../db/users.js';
 import { notFound } from '../errors.js';
-
-export interface PackageView {
-  name: string;
-  description?: string;
-  homepage?: string;
-  repository?: string;
-  documentation?: string;
-  license?: string;
-  keywords: string[];
-  categories: string[];
-  latest_version: string;
-  owners: string[];
-  downloads: number;
-  created_at: string;
-  updated_at: string;
-}
-
-export function packageSummaryView(row: PackageSummaryRow): PackageView {
-  return {
-    name: row.name,
-    ...(row.description !== null && { description: row.description }),
-    ...(row.homepage !== null && { homepage: row.homepage }),
-    ...(row.repository !== null && { repository: row.repository }),
-    ...(row.documentation !== null && { documentation: row.documentation }),
-    ...(row.license !== null && { license: row.license }),
-    keywords: row.keywords,
-    categories: row.categories,
-    latest_version: row.latest_version,
-    owners: row.owners,
-    downloads: Number(row.downloads),
-    created_at: row.created_at.toISOString(),
-    updated_at: row.updated_at.toISOString(),
-  };
-}
+import { packageSummaryView } from './package-views.js';
 
 async function existingUser(ctx: Context, username: string) {
   const user = await findUserByUsername(ctx.db, username);

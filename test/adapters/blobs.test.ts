@@ -2,8 +2,8 @@
 // here. Round trips are byte-exact on random bytes, ranges are inclusive, listing is sorted, keys are checked; then
 // what only one adapter promises: no temporary files left on disk, presigned URLs and a dead endpoint on S3.
 import { createHash, randomBytes } from 'node:crypto';
+import { freePort } from '../helpers/process.js';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,14 +53,6 @@ function space(): string {
   return `t-${randomBytes(6).toString('hex')}/`;
 }
 
-/** A TCP port on 127.0.0.1 where nothing listens (taken from the OS, then released). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function s3Config(endpoint: string): S3Config {
   return {
@@ -425,7 +417,7 @@ describe('S3BlobStore specifics', () => {
   });
 
   it('pointed at a dead endpoint, operations reject with BackendUnavailableError', async () => {
-    const dead = new S3BlobStore(s3Config(`http://127.0.0.1:${await deadPort()}`));
+    const dead = new S3BlobStore(s3Config(`http://127.0.0.1:${await freePort()}`));
     try {
       const started = Date.now();
       const file = source(randomBytes(100));

@@ -2,7 +2,7 @@
 // and messages. Redis runs when TEST_REDIS_URL is set (CI=true makes its absence a failure) and adds what only it
 // promises: N instances with one prefix behave as one, different prefixes never meet, and a dead Redis fails fast.
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/process.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -21,14 +21,6 @@ async function waitFor(check: () => boolean, timeoutMs = 3000): Promise<void> {
   }
 }
 
-/** A TCP port on 127.0.0.1 where nothing listens (taken from the OS, then released). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Collects the messages of a channel. */
 async function listen(kv: KeyValue, channel: string): Promise<{ messages: string[]; stop: () => Promise<void> }> {
@@ -438,7 +430,7 @@ describe('RedisKeyValue without a Redis', () => {
   });
 
   it('fails fast with BackendUnavailableError instead of hanging, and ping rejects', async () => {
-    kv = new RedisKeyValue({ url: `redis://127.0.0.1:${await deadPort()}`, prefix: 'sounio_dead:', commandTimeoutMs: 500 });
+    kv = new RedisKeyValue({ url: `redis://127.0.0.1:${await freePort()}`, prefix: 'sounio_dead:', commandTimeoutMs: 500 });
     const started = Date.now();
     expect(await kv.connect(300)).toBe(false);
     const attempts: [string, () => Promise<unknown>][] = [

@@ -3,8 +3,9 @@
 // raw SMTP message decoded), then what only one adapter promises: the outbox file format, SMTP's From and envelope,
 // authentication, and failing with BackendUnavailableError when the server is down.
 import { randomBytes } from 'node:crypto';
+import { freePort } from '../helpers/process.js';
 import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,14 +31,6 @@ function link(): string {
   return `https://registry.test/account/verify-email?token=${randomBytes(32).toString('hex')}&next=%2Fpackages%2Fmy-pkg&lang=fr`;
 }
 
-/** A TCP port on 127.0.0.1 where nothing listens (taken from the OS, then released). */
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 // --- a small MIME reader, enough for what nodemailer writes (7bit, quoted-printable, base64; multipart/alternative)
 
@@ -420,7 +413,7 @@ describe('SmtpMailer specifics', () => {
   });
 
   it('to a dead port, send and ping reject with BackendUnavailableError, quickly', async () => {
-    const mailer = smtpMailer(await deadPort());
+    const mailer = smtpMailer(await freePort());
     try {
       const started = Date.now();
       const sent = await mailer.send({ to: 'ada@example.org', subject: 'x', text: 'x' }).then(

@@ -2,7 +2,7 @@
 // concurrency, the permission matrix, names, yank/unyank, package metadata, owners and deletion.
 import { describe, expect, it } from 'vitest';
 import { describeEachBackend, type TestRegistry } from '../helpers/registry.js';
-import { packTarball, publish, publishTarball, published } from '../helpers/packages.js';
+import { packTarball, publish, publishTarball, published, SEED_MANIFEST } from '../helpers/packages.js';
 import { createApiToken, signUp, type TestUser } from '../helpers/users.js';
 
 async function versionCount(registry: TestRegistry, name: string): Promise<number> {
@@ -30,19 +30,7 @@ describeEachBackend('publishing', (registry) => {
       const spec = {
         name: 'my-package',
         version: '0.1.0',
-        manifest: `[package]
-name = "my-package"
-version = "0.1.0"
-authors = ["Your Name <you@example.com>"]
-description = "A brief description of my package"
-license = "MIT"
-repository = "https://github.com/you/my-package"
-keywords = ["keyword1", "keyword2"]
-categories = ["science", "math"]
-
-[dependencies]
-stdlib = "^1.0"
-`,
+        manifest: SEED_MANIFEST,
         files: { 'README.md': '# my-package\n\nSee [the guide](docs/guide.md).\n\n<script>window.x=1</script>\n' },
       };
       const tarball = await packTarball(spec);

@@ -1,26 +1,19 @@
 // /readyz names the backend that does not answer: 503 for the database or the blob store (the registry cannot
 // serve), 200 "degraded" for the key-value store alone (it serves with per-process fallbacks). API requests that
 // need an unreachable database get a 503 Error body, never a 500.
-import { createServer } from 'node:net';
+import { freePort } from '../helpers/process.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPostgres } from '../../src/adapters/postgres.js';
 import { buildApp, type App } from '../../src/http/app.js';
 import { createTestRegistry, type TestRegistry } from '../helpers/registry.js';
 
-async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe('readiness with a backend down', () => {
   let registry: TestRegistry;
   let deadDatabase: App;
 
   beforeAll(async () => {
-    const port = await deadPort();
+    const port = await freePort();
     registry = await createTestRegistry('embedded', {
       env: { S3_BUCKET: 'unreachable', S3_ENDPOINT: `http://127.0.0.1:${port}`, AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' },
     });

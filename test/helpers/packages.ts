@@ -5,6 +5,21 @@ import tar from 'tar-stream';
 import { expect } from 'vitest';
 import type { TestRegistry } from './registry.js';
 
+/** The example manifest of the seed's README ("Publishing Packages", step 1), exactly as written there. */
+export const SEED_MANIFEST = `[package]
+name = "my-package"
+version = "0.1.0"
+authors = ["Your Name <you@example.com>"]
+description = "A brief description of my package"
+license = "MIT"
+repository = "https://github.com/you/my-package"
+keywords = ["keyword1", "keyword2"]
+categories = ["science", "math"]
+
+[dependencies]
+stdlib = "^1.0"
+`;
+
 export interface PackageSpec {
   name: string;
   version: string;

@@ -3,22 +3,11 @@
 import { describe, expect, it } from 'vitest';
 import { parseManifest, publishProblems } from '../../src/core/manifest.js';
 import { canonicalName, isReservedName, isValidPackageName, nameSkeleton } from '../../src/core/names.js';
+import { SEED_MANIFEST } from '../helpers/packages.js';
 
 const CATEGORIES = ['science', 'math', 'parser', 'text'];
 
-const SEED_EXAMPLE = `[package]
-name = "my-package"
-version = "0.1.0"
-authors = ["Your Name <you@example.com>"]
-description = "A brief description of my package"
-license = "MIT"
-repository = "https://github.com/you/my-package"
-keywords = ["keyword1", "keyword2"]
-categories = ["science", "math"]
-
-[dependencies]
-stdlib = "^1.0"
-`;
+const SEED_EXAMPLE = SEED_MANIFEST;
 
 function withPackage(extra: string, base = 'name = "pkg"\nversion = "1.0.0"\ndescription = "d"\nlicense = "MIT"\n'): string {
   return `[package]\n${base}${extra}`;
