@@ -49,6 +49,26 @@ export async function findVersion(db: Queryable, packageId: string, versionKey: 
   return rows[0] ?? null;
 }
 
+/** What an index line needs of a version (no README, no manifest). */
+export interface IndexVersionRow {
+  id: string;
+  version: string;
+  checksum: string;
+  features: Record<string, string[]>;
+  rust_version: string | null;
+  yanked: boolean;
+  published_at: Date;
+}
+
+/** Versions of a package for its index file, in publish order. */
+export async function listIndexVersions(db: Queryable, packageId: string): Promise<IndexVersionRow[]> {
+  const { rows } = await db.query<IndexVersionRow>(
+    'SELECT id, version, checksum, features, rust_version, yanked, published_at FROM versions WHERE package_id = $1 ORDER BY published_at, version_key',
+    [packageId],
+  );
+  return rows;
+}
+
 export async function listDependencies(db: Queryable, versionIds: string[]): Promise<DependencyRow[]> {
   if (versionIds.length === 0) return [];
   const { rows } = await db.query<DependencyRow>(

@@ -13,6 +13,7 @@ import { API_PREFIX, registerOpenApi } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
+import { indexRoutes } from './routes/index-files.js';
 import { meRoutes } from './routes/me.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { packageRoutes } from './routes/packages.js';
@@ -109,6 +110,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
       packageRoutes(api, ctx);
       versionRoutes(api, ctx);
       discoveryRoutes(api, ctx);
+      indexRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

@@ -1,5 +1,5 @@
-// Answering with a serialised JSON document: ETag, a short Cache-Control (documents change: downloads, yanks), and
-// 304 when the client's copy is current.
+// Answering with a serialised document (JSON, or the index's text lines): ETag, a short Cache-Control (documents
+// change: downloads, yanks), and 304 when the client's copy is current.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SerializedDocument } from '../services/documents.js';
 
@@ -9,8 +9,16 @@ export function etagMatches(request: FastifyRequest, etag: string): boolean {
   return header === '*' || header.split(',').some((candidate) => candidate.trim().replace(/^W\//, '') === etag);
 }
 
-export function sendDocument(request: FastifyRequest, reply: FastifyReply, document: SerializedDocument, maxAgeSeconds = 30): FastifyReply {
+export interface SendOptions {
+  /** Seconds a client may use its copy without asking again (default 30). */
+  maxAgeSeconds?: number;
+  /** Default: application/json; charset=utf-8. */
+  contentType?: string;
+}
+
+export function sendDocument(request: FastifyRequest, reply: FastifyReply, document: SerializedDocument, options: SendOptions = {}): FastifyReply {
+  const { maxAgeSeconds = 30, contentType = 'application/json; charset=utf-8' } = options;
   reply.header('etag', document.etag).header('cache-control', `public, max-age=${maxAgeSeconds}`);
   if (etagMatches(request, document.etag)) return reply.code(304).send();
-  return reply.type('application/json; charset=utf-8').send(document.body);
+  return reply.type(contentType).send(document.body);
 }

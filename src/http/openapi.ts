@@ -34,6 +34,7 @@ export async function registerOpenApi(app: FastifyInstance): Promise<void> {
         { name: 'users', description: 'User management' },
         { name: 'auth', description: 'Authentication' },
         { name: 'stats', description: 'Registry statistics' },
+        { name: 'index', description: 'The sparse index resolvers read (extension)' },
         { name: 'meta', description: 'About this API' },
       ],
       components: {

@@ -69,9 +69,11 @@ export async function getVersion(ctx: Context, name: string, version: string): P
 }
 
 export function packageDocumentCached(ctx: Context, name: string): Promise<SerializedDocument> {
-  return cachedDocument(ctx, packageCacheKeys(name)[0]!, () => packageDocument(ctx.db, name));
+  const keys = packageCacheKeys(name);
+  return cachedDocument(ctx, keys.package, () => packageDocument(ctx.db, name), { stampKey: keys.stamp });
 }
 
 export function versionsDocumentCached(ctx: Context, name: string): Promise<SerializedDocument> {
-  return cachedDocument(ctx, packageCacheKeys(name)[1]!, () => listPackageVersions(ctx, name));
+  const keys = packageCacheKeys(name);
+  return cachedDocument(ctx, keys.versions, () => listPackageVersions(ctx, name), { stampKey: keys.stamp });
 }

@@ -62,6 +62,6 @@ export async function flushDownloads(ctx: Context): Promise<number> {
     for (const [key, count] of Object.entries(drained)) local.set(key, (local.get(key) ?? 0) + count);
     throw error;
   }
-  for (const name of changed) await packageChanged(ctx, name);
+  for (const name of changed) await packageChanged(ctx, name, 'counts');
   return counts.reduce((sum, count) => sum + count.count, 0);
 }
