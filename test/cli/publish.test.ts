@@ -42,7 +42,7 @@ async function entriesOf(tarball: Buffer): Promise<Entry[]> {
     stream.on('end', next);
     stream.resume();
   });
-  const done = new Promise((resolve, reject) => extract.on('finish', resolve).on('error', reject));
+  const done = new Promise<void>((resolve, reject) => extract.on('finish', () => resolve()).on('error', reject));
   extract.end(gunzipSync(tarball));
   await done;
   return entries;
