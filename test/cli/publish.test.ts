@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, startRegistryForCli, type CliRegistry, type CliResult } from '../helpers/cli.js';
+import { runCli, runCliOnPty, startRegistryForCli, type CliRegistry, type CliResult } from '../helpers/cli.js';
 import { SEED_MANIFEST } from '../helpers/packages.js';
 import { tempDir } from '../helpers/registry.js';
 
@@ -297,6 +297,21 @@ describe('sounio publish and the package author’s other commands', () => {
     expect(refused.stderr).toMatch(/^error: The API token "ci" was revoked on /);
     expect(refused.stderr).toContain('Run `sounio login');
     expect((await as('alice', ['token', 'create', 'x', '--scope', 'root'], { cwd: root })).code).toBe(2);
+  });
+
+  it('draws a progress bar when standard error is a terminal', async () => {
+    const dir = join(root, 'big');
+    // Incompressible bytes, so the upload takes several chunks of the body stream.
+    const noise = Array.from({ length: 4000 }, (_, i) => createHash('sha256').update(String(i)).digest('hex')).join('\n');
+    write(dir, {
+      'Sounio.toml': '[package]\nname = "big-data"\nversion = "1.0.0"\ndescription = "Lots of bytes"\nlicense = "MIT"\n',
+      'README.md': '# big-data\n',
+      'data/table.txt': noise,
+    });
+    const result = await runCliOnPty(['publish', '--path', dir], [], { env: { SOUNIO_HOME: homes['alice']!, SOUNIO_REGISTRY: registry.url } });
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toMatch(/Uploading big-data 1\.0\.0 \[[█░]+\] 100% \| \d+\.\d KiB \/ \d+\.\d KiB/);
+    expect(result.output).toContain('Published big-data 1.0.0');
   });
 
   it('says how long to wait when rate-limited', async () => {
