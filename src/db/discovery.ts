@@ -103,6 +103,20 @@ export async function listKeywords(db: Queryable, prefix: string, limit: number)
   return rows;
 }
 
+/** Packages carrying a keyword (among those with an available version), in the chosen order. */
+export async function listKeywordPackages(db: Queryable, keyword: string, sort: PackageSort, order: SortOrder, page: PageRequest): Promise<Page<PackageSummaryRow>> {
+  const where = `p.keywords @> ARRAY[$1::text] AND ${HAS_AVAILABLE_VERSION}`;
+  const [rows, count] = await Promise.all([
+    db.query<PackageSummaryRow>(`SELECT ${PACKAGE_SUMMARY_COLUMNS} FROM packages p WHERE ${where} ORDER BY ${packageOrder(sort, order)} LIMIT $2 OFFSET $3`, [
+      keyword,
+      page.limit,
+      page.offset,
+    ]),
+    db.query<{ total: number }>(`SELECT count(*)::int AS total FROM packages p WHERE ${where}`, [keyword]),
+  ]);
+  return { rows: rows.rows, total: count.rows[0]!.total };
+}
+
 // ---- reverse dependencies -----------------------------------------------------------------------------------------
 
 // Driven by the index on the dependencies' canonical names: only the dependency rows naming the package are read.

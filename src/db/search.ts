@@ -39,9 +39,21 @@ export interface SearchQuery {
   keywords: string[];
   /** A category slug the package must be in. */
   category: string | null;
+  /** How the matches are ordered: by relevance (the default), or by downloads, newest first, or by name. */
+  order?: SearchOrder;
   limit: number;
   offset: number;
 }
+
+export type SearchOrder = 'relevance' | 'downloads' | 'newest' | 'name';
+
+/** ORDER BY of the page (over the ranked matches r) and of the final rows (r joined to their packages p). */
+const SEARCH_ORDERS: Record<SearchOrder, { page: string; rows: string }> = {
+  relevance: { page: 'exact DESC, score DESC, recent_downloads DESC, name', rows: 'r.exact DESC, r.score DESC, r.recent_downloads DESC, r.name' },
+  downloads: { page: 'downloads DESC, name', rows: 'r.downloads DESC, r.name' },
+  newest: { page: 'created_at DESC, name', rows: 'r.created_at DESC, r.name' },
+  name: { page: 'name', rows: 'r.name' },
+};
 
 export interface SearchPage {
   rows: PackageSummaryRow[];
@@ -68,7 +80,7 @@ const CLOSENESS = `greatest(
 
 // $1 tsquery (or null), $2 name, $3 LIKE pattern for the name prefix, $4 max edits, $5 keywords, $6 category,
 // $7 limit, $8 offset, $9 keywords any of which makes a candidate.
-const SEARCH_SQL = `
+const searchSql = (order: SearchOrder) => `
 WITH keyword_matches AS (
   SELECT p.id FROM packages p
   WHERE p.keywords && $9::text[] AND ${FILTERS}
@@ -94,7 +106,7 @@ WITH keyword_matches AS (
 ), candidates AS (
   SELECT id FROM keyword_matches UNION SELECT id FROM text_matches UNION SELECT id FROM prefixed UNION SELECT id FROM similar_names UNION SELECT id FROM exact
 ), measured AS (
-  SELECT p.id, p.name, p.recent_downloads,
+  SELECT p.id, p.name, p.recent_downloads, p.downloads, p.created_at,
     p.canonical_name = $2::text AS exact,
     CASE WHEN p.search_vector @@ $1::tsquery THEN ts_rank(p.search_vector, $1::tsquery) ELSE 0 END AS text_rank,
     CASE WHEN $2::text <> '' AND (p.canonical_name COLLATE "C") LIKE $3::text
@@ -102,14 +114,15 @@ WITH keyword_matches AS (
     ${CLOSENESS} AS closeness
   FROM candidates c JOIN packages p ON p.id = c.id ${NAME_MEASURES}
 ), ranked AS MATERIALIZED (
-  SELECT id, name, recent_downloads, exact, text_rank + prefix_rank + 0.5 * closeness AS score FROM measured
+  SELECT id, name, recent_downloads, downloads, created_at, exact, text_rank + prefix_rank + 0.5 * closeness AS score FROM measured
   WHERE exact OR text_rank > 0 OR prefix_rank > 0 OR closeness > 0
 ), page AS (
-  SELECT * FROM ranked ORDER BY exact DESC, score DESC, recent_downloads DESC, name LIMIT $7 OFFSET $8
+  SELECT * FROM ranked ORDER BY ${SEARCH_ORDERS[order].page} LIMIT $7 OFFSET $8
 )
 SELECT (SELECT count(*)::int FROM ranked) AS total, ${PACKAGE_SUMMARY_COLUMNS}
 FROM (SELECT 1) one LEFT JOIN page r ON true LEFT JOIN packages p ON p.id = r.id
-ORDER BY r.exact DESC, r.score DESC, r.recent_downloads DESC, r.name`;
+ORDER BY ${SEARCH_ORDERS[order].rows}`;
+const SEARCH_SQL = Object.fromEntries((Object.keys(SEARCH_ORDERS) as SearchOrder[]).map((order) => [order, searchSql(order)])) as Record<SearchOrder, string>;
 
 function likePrefix(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`) + '%';
@@ -125,7 +138,7 @@ export async function searchPackages(db: Database, query: SearchQuery): Promise<
     const tsquery = prepared.rows[0]?.tsquery;
     // Keywords are a-z, 0-9, '-' and '_': the words, and the whole query as one keyword.
     const keywordCandidates = [...new Set([...query.words, query.name, query.name.replace(/_/g, '-')])].filter((keyword) => /^[a-z0-9_-]{1,20}$/.test(keyword));
-    const { rows } = await tx.query<PackageSummaryRow & { total: number }>(SEARCH_SQL, [
+    const { rows } = await tx.query<PackageSummaryRow & { total: number }>(SEARCH_SQL[query.order ?? 'relevance'], [
       tsquery === undefined || tsquery === '' ? null : tsquery,
       query.name,
       likePrefix(query.name),

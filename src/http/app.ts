@@ -1,12 +1,13 @@
 // Composes the HTTP application: external plugins, then the error mapping, then routes. Everything a route needs
 // comes from the Context passed in; nothing here reads configuration from anywhere else.
+import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
+import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Context } from '../context.js';
 import { AppError } from '../errors.js';
 import { authenticate } from '../services/authentication.js';
-import { homeRoutes } from '../web/home.js';
 import { authorize } from './auth.js';
 import { isApiPath, notFoundResponse, sendError, toErrorResponse } from './errors.js';
 import { API_PREFIX, registerOpenApi } from './openapi.js';
@@ -21,6 +22,8 @@ import { versionRoutes } from './routes/versions.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { userRoutes } from './routes/users.js';
 import { SHARED_SCHEMAS } from './schemas.js';
+import { webRoutes } from '../web/routes.js';
+import { sessionPrincipal } from '../web/session.js';
 
 export interface AppOptions {
   /** Largest request body accepted outside the upload route, in bytes. */
@@ -75,6 +78,34 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     },
   });
 
+  // Security headers on every answer. Pages allow no inline script and no foreign script at all; README images may
+  // come from any https host. Swagger UI (/api/docs) sets its own policy. The API is open to other origins (CORS),
+  // so its resources may be loaded cross-origin too.
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        scriptSrcAttr: ["'none'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'https:', 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        ...(ctx.config.publicUrl.startsWith('https://') && { upgradeInsecureRequests: [] }),
+      },
+    },
+    crossOriginResourcePolicy: { policy: 'cross-origin' },
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    strictTransportSecurity: ctx.config.publicUrl.startsWith('https://') ? { maxAge: 31536000, includeSubDomains: false } : false,
+  });
+  // Cookies are for the web interface only (sessions, CSRF seeds); signed with SESSION_SECRET.
+  await app.register(cookie, { secret: ctx.secrets.sessionSecret, hook: 'onRequest' });
+
   // Who is calling, then how much they may: limits are per user when authenticated. A credential that fails is
   // counted against the client's address first, so guessing tokens is rate-limited too.
   const limiter = new RateLimiter(ctx.kv, ctx.config.rateLimits, ctx.logger);
@@ -83,7 +114,10 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config?.rateLimit === false) return;
     try {
-      request.principal = await authenticate(ctx, request.headers.authorization, request.ip);
+      // The API knows bearers only (no cookie ever authorises an API call); pages know their session cookie only.
+      request.principal = isApiPath(request.url)
+        ? await authenticate(ctx, request.headers.authorization, request.ip)
+        : await sessionPrincipal(ctx, request, reply);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       request.authError = error;
@@ -114,7 +148,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     },
     { prefix: API_PREFIX },
   );
-  homeRoutes(app, ctx);
+  await webRoutes(app, ctx);
 
   return {
     fastify: app,

@@ -78,7 +78,7 @@ export function sendError(reply: FastifyReply, response: ErrorResponse): Fastify
       ...(response.details && { details: response.details }),
     });
   }
-  return reply.type('text/html; charset=utf-8').send(renderErrorPage(response.status, response.message));
+  return reply.type('text/html; charset=utf-8').send(renderErrorPage(response.status, response.message, request.principal ?? null));
 }
 
 export function notFoundResponse(request: FastifyRequest): ErrorResponse {

@@ -130,7 +130,11 @@ export interface LoginResult {
   user: UserView;
 }
 
-export async function login(ctx: Context, email: string, password: string, meta: RequestMeta): Promise<LoginResult> {
+/**
+ * Checks an email and password (a failure and a success are both audited) and returns the user: what every way of
+ * logging in shares, the API's JWT login and the web interface's session alike.
+ */
+export async function checkLogin(ctx: Context, email: string, password: string, meta: RequestMeta): Promise<UserRow> {
   const user = await findUserByEmail(ctx.db, email);
   // verifyPassword costs the same for an unknown email (it checks a decoy hash), so timing tells nothing.
   const ok = await verifyPassword(user?.password_hash ?? null, password);
@@ -140,6 +144,11 @@ export async function login(ctx: Context, email: string, password: string, meta:
   }
   if (user.is_suspended) throw new AppError(403, 'account_suspended', 'This account is suspended.');
   await insertAuditEvent(ctx.db, { userId: user.id, action: 'login', resourceType: 'user', resourceId: user.id, ...meta });
+  return user;
+}
+
+export async function login(ctx: Context, email: string, password: string, meta: RequestMeta): Promise<LoginResult> {
+  const user = await checkLogin(ctx, email, password, meta);
   const token = await issueLoginJwt(ctx.secrets.jwtSecret, user.id, user.credentials_changed_at.getTime(), ctx.config.jwtTtlSeconds);
   return { token, token_type: 'Bearer', expires_in: ctx.config.jwtTtlSeconds, user: userView(user) };
 }

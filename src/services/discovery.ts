@@ -6,6 +6,7 @@ import {
   listCategories,
   listCategoryPackages,
   listDependents,
+  listKeywordPackages,
   listKeywords,
   listPackages,
   listPopularCategories,
@@ -89,6 +90,11 @@ export async function categoryPage(ctx: Context, slug: string, ordering: Orderin
 
 export async function keywords(ctx: Context, prefix: string, limit: number): Promise<KeywordRow[]> {
   return listKeywords(ctx.db, prefix.trim().toLowerCase(), limit);
+}
+
+/** Packages with this keyword (the web interface's keyword page). */
+export async function keywordPackages(ctx: Context, keyword: string, ordering: Ordering, paging: Paging): Promise<PackageListView> {
+  return packageList(await listKeywordPackages(ctx.db, keyword.trim().toLowerCase(), ordering.sort, ordering.order, pageRequest(paging)), paging);
 }
 
 // ---- dependents ---------------------------------------------------------------------------------------------------

@@ -3,7 +3,7 @@
 // database does the rest (db/search.ts). Packages without a version that is not yanked are never found.
 import type { Context } from '../context.js';
 import { canonicalName, isValidPackageName } from '../core/names.js';
-import { SEARCH_LIMITS, searchPackages } from '../db/search.js';
+import { SEARCH_LIMITS, searchPackages, type SearchOrder } from '../db/search.js';
 import { badRequest } from '../errors.js';
 import { packageSummaryView, type PackageView } from './package-views.js';
 
@@ -50,6 +50,8 @@ export interface SearchInput {
   perPage: number;
   category?: string | undefined;
   keywords?: string[] | undefined;
+  /** Relevance unless told (the web interface offers the others). */
+  order?: SearchOrder | undefined;
 }
 
 export interface SearchResultsView {
@@ -70,6 +72,7 @@ export async function search(ctx: Context, input: SearchInput): Promise<SearchRe
     ...parsed,
     keywords: [...new Set((input.keywords ?? []).map((keyword) => keyword.trim().toLowerCase()).filter((keyword) => keyword !== ''))],
     category: input.category?.trim().toLowerCase() || null,
+    order: input.order ?? 'relevance',
     limit: input.perPage,
     offset: (input.page - 1) * input.perPage,
   });

@@ -32,3 +32,10 @@ export async function packageStats(ctx: Context, name: string, period: StatsPeri
     downloads_over_time: days,
   };
 }
+
+/** A package's downloads per day over the last `days` days (today included), oldest first: the web page's chart. */
+export async function packageDailyDownloads(ctx: Context, name: string, days: number): Promise<DailyDownloads[]> {
+  const pkg = await findPackageByName(ctx.db, name);
+  if (pkg === null) throw notFound(`There is no package named ${name}.`, { package: name });
+  return packageDownloadsPerDay(ctx.db, pkg.id, { days });
+}

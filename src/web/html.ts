@@ -1,5 +1,6 @@
-// Minimal HTML templating with escaping by default: `html` tagged templates escape every interpolated value unless
-// it is itself an `html` fragment. The web interface builds its pages from these.
+// HTML templating with escaping by default: `html` tagged templates escape every interpolated value unless it is
+// itself an `html` fragment (or `raw()`, for HTML we trust: the README that publishing sanitised, our own SVG).
+// Arrays are joined, and null, undefined and false render nothing, so conditionals and lists read naturally.
 
 export class SafeHtml {
   constructor(readonly value: string) {}
@@ -14,14 +15,17 @@ export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (char) => ESCAPES[char]!);
 }
 
-function render(value: unknown): string {
+/** A value an `html` template may interpolate. */
+export type Renderable = SafeHtml | string | number | boolean | null | undefined | readonly Renderable[];
+
+function render(value: Renderable): string {
   if (value instanceof SafeHtml) return value.value;
   if (Array.isArray(value)) return value.map(render).join('');
-  if (value === null || value === undefined || value === false) return '';
+  if (value === null || value === undefined || value === false || value === true) return '';
   return escapeHtml(String(value));
 }
 
-export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeHtml {
+export function html(strings: TemplateStringsArray, ...values: Renderable[]): SafeHtml {
   let out = strings[0]!;
   values.forEach((value, index) => {
     out += render(value) + strings[index + 1]!;
@@ -29,22 +33,18 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
   return new SafeHtml(out);
 }
 
-export function page(title: string, body: SafeHtml): string {
-  return html`<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark">
-<title>${title} · Sounio Package Registry</title>
-</head>
-<body>
-<header><a href="/">Sounio Package Registry</a></header>
-<main>
-${body}
-</main>
-<footer><a href="/api/docs">API documentation</a></footer>
-</body>
-</html>
-`.value;
+/** Marks HTML as trusted: only for markup the registry produced or sanitised itself. */
+export function raw(trusted: string): SafeHtml {
+  return new SafeHtml(trusted);
+}
+
+/** An http(s) URL as given, or null: user-supplied links (homepage, repository ...) never become javascript: hrefs. */
+export function safeUrl(url: string | null | undefined): string | null {
+  if (url === null || url === undefined) return null;
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' || parsed.protocol === 'http:' ? parsed.toString() : null;
+  } catch {
+    return null;
+  }
 }

@@ -8,9 +8,9 @@ import { login, register, requestPasswordReset, resendVerification, resetPasswor
 import { principalOf, requestMeta } from '../auth.js';
 import { errorResponses } from '../schemas.js';
 
-const Username = Type.String({ minLength: 3, maxLength: 39, pattern: '^[a-zA-Z0-9_-]+$' });
-const Email = Type.String({ format: 'email', maxLength: 254 });
-const Password = Type.String({ format: 'password', minLength: 8, maxLength: 1024 });
+export const Username = Type.String({ minLength: 3, maxLength: 39, pattern: '^[a-zA-Z0-9_-]+$' });
+export const Email = Type.String({ format: 'email', maxLength: 254 });
+export const Password = Type.String({ format: 'password', minLength: 8, maxLength: 1024 });
 const MailToken = Type.String({ minLength: 1, maxLength: 200 });
 
 export function authRoutes(api: FastifyInstance, ctx: Context): void {

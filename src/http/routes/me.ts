@@ -10,6 +10,20 @@ import { errorResponses, Pagination } from '../schemas.js';
 const NullableText = (maxLength: number) => Type.Union([Type.String({ maxLength }), Type.Null()]);
 const NullableUri = Type.Union([Type.String({ format: 'uri', maxLength: 500, pattern: '^https?://' }), Type.Literal(''), Type.Null()]);
 
+/** What PATCH /me accepts (the web interface's account page checks its forms against the same fields). */
+export const ProfileBody = Type.Object(
+  {
+    email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
+    password: Type.Optional(Type.String({ format: 'password', minLength: 8, maxLength: 1024 })),
+    current_password: Type.Optional(Type.String({ format: 'password', maxLength: 1024 })),
+    bio: Type.Optional(NullableText(500)),
+    location: Type.Optional(NullableText(100)),
+    website: Type.Optional(NullableUri),
+    avatar_url: Type.Optional(NullableUri),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
 export function meRoutes(api: FastifyInstance, ctx: Context): void {
   const app = api.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -39,18 +53,7 @@ export function meRoutes(api: FastifyInstance, ctx: Context): void {
           '(needs current_password; ends every login session), bio, location, website or avatar_url. An empty string or null clears a text field.',
         tags: ['users'],
         security: [{ bearerAuth: [] }],
-        body: Type.Object(
-          {
-            email: Type.Optional(Type.String({ format: 'email', maxLength: 254 })),
-            password: Type.Optional(Type.String({ format: 'password', minLength: 8, maxLength: 1024 })),
-            current_password: Type.Optional(Type.String({ format: 'password', maxLength: 1024 })),
-            bio: Type.Optional(NullableText(500)),
-            location: Type.Optional(NullableText(100)),
-            website: Type.Optional(NullableUri),
-            avatar_url: Type.Optional(NullableUri),
-          },
-          { additionalProperties: false, minProperties: 1 },
-        ),
+        body: ProfileBody,
         response: { 200: Type.Ref('User'), ...errorResponses(400, 401, 403, 409, 429) },
       },
     },
