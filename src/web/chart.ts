@@ -54,6 +54,6 @@ ${bars}
 <text x="${LEFT}" y="${HEIGHT - 4}">${first}</text>
 <text x="${WIDTH - 4}" y="${HEIGHT - 4}" text-anchor="end">${last}</text>
 </svg>
-<figcaption class="meta">${total.toLocaleString('en-US')} downloads in the last ${days.length} days</figcaption>
+<figcaption class="meta">${total.toLocaleString('en-US')} download${total === 1 ? '' : 's'} in the last ${days.length} days</figcaption>
 </figure>`;
 }

@@ -36,7 +36,9 @@ export interface PageOptions {
 function accountNav(view: View): SafeHtml {
   const user = view.principal?.user;
   if (user === undefined) {
-    const next = view.path.startsWith('/login') || view.path.startsWith('/register') ? '' : `?next=${encodeURIComponent(view.path)}`;
+    // Back to this page after logging in, unless it is one of the pages of getting in (a used link, a form).
+    const back = !['/login', '/register', '/verify', '/password-reset', '/logout'].some((prefix) => view.path.startsWith(prefix)) && view.path !== '/';
+    const next = back ? `?next=${encodeURIComponent(view.path)}` : '';
     return html`<a href="/login${next}">Log in</a> <a href="/register">Register</a>`;
   }
   return html`<a href="/me/packages">My packages</a>

@@ -98,6 +98,8 @@ export const emailOf = (username: string) => `${username}@example.org`;
 
 export interface CliRegistry {
   url: string;
+  /** The server's DATA_DIR (its mail outbox is DATA_DIR/outbox). */
+  dataDir: string;
   /** An API token of `username`, created through the API (scopes read and publish unless told). */
   tokenFor(username: string, body?: Record<string, unknown>): Promise<string>;
   stop(): Promise<void>;
@@ -138,6 +140,7 @@ export async function startRegistryForCli(users: Array<{ username: string; admin
 
   return {
     url,
+    dataDir,
     tokenFor,
     stop: async () => {
       await children.killAll();

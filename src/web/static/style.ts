@@ -47,7 +47,11 @@ th { font-weight: 600; color: var(--fg-soft); }
 .site-nav form { display: inline; margin: 0; }
 main { padding: 1.2rem 0 3rem; }
 .site-footer { border-top: 1px solid var(--border); color: var(--fg-soft); font-size: .92rem; padding: 1.2rem 0 2rem; }
-.site-footer a { margin-right: 1rem; }
+.site-footer .wrap > a { margin-right: 1rem; }
+dl { margin: 0; }
+dt { font-weight: 600; color: var(--fg-soft); font-size: .9rem; }
+dd { margin: 0 0 .5rem; }
+code.checksum { display: block; word-break: break-all; font-size: .8rem; }
 input[type=text], input[type=search], input[type=email], input[type=password], input[type=number], input[type=date], select, textarea {
   font: inherit; color: var(--fg); background: var(--bg); border: 1px solid var(--border); border-radius: var(--radius); padding: .45em .6em; max-width: 100%;
 }
