@@ -58,6 +58,7 @@ describeBrowser('the web interface in Chromium: register → token → CLI publi
     expect(await page.textContent('main')).toContain(USER.email);
     const link = outbox().find((mail) => mail.to === USER.email)!.links.find((candidate) => candidate.includes('/verify?token='))!;
     await page.goto(link);
+    await page.getByRole('button', { name: 'Verify my email address' }).click();
     expect(await page.textContent('h1')).toBe('Email address verified');
   });
 

@@ -123,28 +123,45 @@ export function accountPages(app: FastifyInstance, ctx: Context): void {
     },
   );
 
-  app.get('/verify', { config: { rateLimit: 'account' } }, async (request, reply) => {
+  // The link from the mail opens a page with one button: a GET never uses the link up, so a mail scanner that
+  // fetches links first cannot spend it before its owner clicks.
+  app.get('/verify', async (request, reply) => {
     const view = viewOf(ctx, request, reply);
-    const token = queryOf(request)['token'] ?? '';
-    reply.type('text/html; charset=utf-8');
-    try {
-      if (token === '' || token.length > 200) throw new AppError(400, 'invalid_verification_token', 'This verification link is incomplete; open the whole link from the mail.');
-      const user = await verifyEmail(ctx, token, requestMeta(request));
-      return layout(view, {
-        title: 'Email verified',
-        body: html`<h1>Email address verified</h1><p>Thank you, ${user.username}: ${user.email} is verified.</p>
-<p>${view.principal === null ? html`<a class="button" href="/login">Log in</a>` : html`<a class="button" href="/settings/tokens">Create an API token</a>`}</p>`,
-      });
-    } catch (error) {
-      const refused = refusal(error);
-      return reply.code(refused.status).send(
-        layout(view, {
-          title: 'Verification failed',
-          body: html`<h1>This link does not work</h1>${errorBox(refused.message)}<p>Log in and ask for a new link on your <a href="/settings/profile">account page</a>.</p>`,
-        }),
-      );
-    }
+    const token = (queryOf(request)['token'] ?? '').slice(0, 200);
+    reply.type('text/html; charset=utf-8').header('referrer-policy', 'no-referrer');
+    return layout(view, {
+      title: 'Verify your email address',
+      body: html`<h1>Verify your email address</h1>
+${token === '' ? errorBox('This verification link is incomplete; open the whole link from the mail.') : null}
+<form method="post" action="/verify">${csrfField(view)}<input type="hidden" name="token" value="${token}"><button type="submit">Verify my email address</button></form>`,
+    });
   });
+
+  app.post(
+    '/verify',
+    { config: { rateLimit: 'account' }, attachValidation: true, schema: { body: Type.Object({ _csrf: Csrf, token: MailToken }) } },
+    async (request, reply) => {
+      const view = viewOf(ctx, request, reply);
+      reply.type('text/html; charset=utf-8');
+      try {
+        if (validationMessage(request) !== null) throw new AppError(400, 'invalid_verification_token', 'This verification link is incomplete; open the whole link from the mail.');
+        const user = await verifyEmail(ctx, field(formOf(request), 'token'), requestMeta(request));
+        return layout(view, {
+          title: 'Email verified',
+          body: html`<h1>Email address verified</h1><p>Thank you, ${user.username}: ${user.email} is verified.</p>
+<p>${view.principal === null ? html`<a class="button" href="/login">Log in</a>` : html`<a class="button" href="/settings/tokens">Create an API token</a>`}</p>`,
+        });
+      } catch (error) {
+        const refused = refusal(error);
+        return reply.code(refused.status).send(
+          layout(view, {
+            title: 'Verification failed',
+            body: html`<h1>This link does not work</h1>${errorBox(refused.message)}<p>Log in and ask for a new link on your <a href="/settings/profile">account page</a>.</p>`,
+          }),
+        );
+      }
+    },
+  );
 
   app.get('/login', async (request, reply) => {
     const view = viewOf(ctx, request, reply);

@@ -103,6 +103,7 @@ legend { font-weight: 600; padding: 0 .3rem; }
 .readme { overflow-wrap: break-word; }
 .readme img { max-width: 100%; }
 .readme table { width: auto; }
+.chart { margin: 0 0 1rem; }
 .chart svg { width: 100%; height: auto; display: block; }
 .chart .bar { fill: var(--bar); }
 .chart .axis { stroke: var(--border); }
