@@ -84,6 +84,8 @@ export interface Config {
   rateLimits: RateLimits;
   /** Seconds a SIGTERM waits for in-flight requests before the process gives up. */
   shutdownTimeoutMs: number;
+  /** GET /metrics (Prometheus): off, on the main port, or on a port of its own (`port`). */
+  metrics: { enabled: boolean; port?: number };
 }
 
 type Env = Record<string, string | undefined>;
@@ -220,7 +222,16 @@ export function loadConfig(env: Env = process.env): Config {
     jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 3600, 60, 30 * 24 * 3600),
     maxTarballBytes: integer(env, 'MAX_TARBALL_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
     rateLimits: rateLimits(env),
+    metrics: metricsSettings(env),
   };
+}
+
+function metricsSettings(env: Env): { enabled: boolean; port?: number } {
+  const enabled = boolean(env, 'METRICS', true);
+  const port = read(env, 'METRICS_PORT') === undefined ? undefined : integer(env, 'METRICS_PORT', 0, 1, 65535);
+  if (!enabled && port !== undefined) throw new ConfigError('METRICS_PORT', 'has no effect with METRICS=off');
+  if (port !== undefined && port === integer(env, 'PORT', 3000, 0, 65535)) throw new ConfigError('METRICS_PORT', `must differ from PORT (got ${port})`);
+  return { enabled, ...optional('port', port) };
 }
 
 const LIMIT_MAX = 1_000_000_000;

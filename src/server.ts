@@ -1,6 +1,7 @@
 // `sounio-registry serve`: opens the backends, listens, and shuts down gracefully. On SIGTERM/SIGINT it stops
 // accepting connections, lets in-flight requests finish, runs the shutdown hooks (flushing what is buffered),
 // closes the backends and exits 0.
+import type { Server } from 'node:http';
 import { closeBackends, openBackends } from './backends.js';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
@@ -9,7 +10,9 @@ import { startJobs } from './jobs/runner.js';
 import { blobSweepJob } from './jobs/blob-sweep.js';
 import { downloadFlushJob } from './jobs/download-flush.js';
 import { tokenExpiryRemindersJob } from './jobs/token-expiry-reminders.js';
+import { startMetricsServer } from './http/metrics.js';
 import { createLogger } from './logger.js';
+import { metricsOf } from './metrics.js';
 import { resolveSecrets } from './secrets.js';
 
 export interface RunningServer {
@@ -24,7 +27,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
   const backends = await openBackends(config, logger);
   const ctx: Context = { config, secrets, logger, ...backends };
   let app;
+  let metricsServer: Server | undefined;
   let draining = false;
+  metricsOf(ctx).withProcessMetrics();
   try {
     app = await buildApp(ctx);
     // A response sent while draining closes its connection: an idle keep-alive connection would otherwise hold the
@@ -33,7 +38,9 @@ export async function startServer(config: Config): Promise<RunningServer> {
       if (draining) reply.header('connection', 'close');
     });
     await app.fastify.listen({ port: config.port, host: config.host });
+    if (config.metrics.enabled && config.metrics.port !== undefined) metricsServer = await startMetricsServer(ctx, config.metrics.port, config.host);
   } catch (error) {
+    await app?.fastify.close().catch(() => {});
     await closeBackends(backends).catch(() => {});
     throw error;
   }
@@ -52,6 +59,8 @@ export async function startServer(config: Config): Promise<RunningServer> {
       draining = true;
       app.beginShutdown();
       await app.fastify.close(); // stops accepting, waits for in-flight requests
+      metricsServer?.closeAllConnections();
+      await new Promise((resolve) => (metricsServer ? metricsServer.close(resolve) : resolve(undefined)));
       await jobs.stop(); // lets a running job finish, then the final passes (flushes)
       await closeBackends(backends);
     })());

@@ -126,6 +126,10 @@ export class PgDatabase implements Database {
     await this.query('SELECT 1');
   }
 
+  poolStats(): { total: number; idle: number; waiting: number; max: number } {
+    return { total: this.pool.totalCount, idle: this.pool.idleCount, waiting: this.pool.waitingCount, max: this.pool.options.max ?? 10 };
+  }
+
   async close(): Promise<void> {
     await this.pool.end();
     await this.onClose();

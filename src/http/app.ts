@@ -10,6 +10,7 @@ import { AppError } from '../errors.js';
 import { authenticate } from '../services/authentication.js';
 import { authorize } from './auth.js';
 import { isApiPath, notFoundResponse, sendError, toErrorResponse } from './errors.js';
+import { metricsRoutes, recordRequestMetrics } from './metrics.js';
 import { API_PREFIX, registerOpenApi } from './openapi.js';
 import { RateLimiter } from './rate-limit.js';
 import { authRoutes } from './routes/auth.js';
@@ -128,6 +129,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   // Before validation, so nobody streams an upload (or probes a schema) on a route they may not use.
   app.addHook('preValidation', authorize);
   app.addHook('onSend', async (request, reply, payload) => limiter.settle(request, reply, payload));
+  if (ctx.config.metrics.enabled) recordRequestMetrics(app, ctx);
 
   app.setErrorHandler((error, request, reply) => sendError(reply, toErrorResponse(error, request)));
   app.setNotFoundHandler((request, reply) => sendError(reply, notFoundResponse(request)));
@@ -135,6 +137,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   await app.register(multipart, { throwFileSizeLimit: true });
   await registerOpenApi(app);
   healthRoutes(app, ctx, state);
+  if (ctx.config.metrics.enabled && ctx.config.metrics.port === undefined) metricsRoutes(app, ctx);
   await app.register(
     async (api) => {
       authRoutes(api, ctx);

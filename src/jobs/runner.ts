@@ -3,6 +3,7 @@
 // idempotent, so running twice costs work, not correctness). `stop()` waits for a running job and then runs each
 // job's final pass (e.g. a last flush at shutdown).
 import type { Context } from '../context.js';
+import { metricsOf } from '../metrics.js';
 
 export interface Job {
   name: string;
@@ -40,7 +41,9 @@ export function startJobs(ctx: Context, jobs: Job[]): JobRunner {
       }
       try {
         await job.run(ctx);
+        metricsOf(ctx).jobRuns.inc({ job: job.name, outcome: 'ok' });
       } catch (error) {
+        metricsOf(ctx).jobRuns.inc({ job: job.name, outcome: 'failed' });
         ctx.logger.error({ err: error, job: job.name }, `job ${job.name} failed`);
       } finally {
         await lock?.release().catch(() => {});
@@ -76,7 +79,9 @@ export function startJobs(ctx: Context, jobs: Job[]): JobRunner {
         if (job.onStop === undefined) continue;
         try {
           await job.onStop(ctx);
+          metricsOf(ctx).jobRuns.inc({ job: job.name, outcome: 'ok' });
         } catch (error) {
+          metricsOf(ctx).jobRuns.inc({ job: job.name, outcome: 'failed' });
           ctx.logger.error({ err: error, job: job.name }, `final run of job ${job.name} failed`);
         }
       }

@@ -21,5 +21,7 @@ export interface Database extends Queryable {
   withAdvisoryLock<T>(key: bigint, work: (conn: Queryable) => Promise<T>): Promise<T>;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
+  /** Connections of this process's pool, for metrics. */
+  poolStats?(): { total: number; idle: number; waiting: number; max: number };
   close(): Promise<void>;
 }

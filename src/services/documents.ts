@@ -9,6 +9,7 @@
 // after it stored its result, and drops what it stored when the stamp moved in between.
 import { createHash } from 'node:crypto';
 import type { Context } from '../context.js';
+import { metricsOf } from '../metrics.js';
 
 export interface SerializedDocument {
   body: Buffer;
@@ -45,9 +46,13 @@ export async function cachedBytes(ctx: Context, key: string, build: () => Promis
   try {
     const stored = await ctx.kv.get(key);
     const hit = stored === null ? null : decode(stored);
-    if (hit !== null) return hit;
+    if (hit !== null) {
+      metricsOf(ctx).cacheLookups.inc({ result: 'hit' });
+      return hit;
+    }
+    metricsOf(ctx).cacheLookups.inc({ result: 'miss' });
   } catch {
-    // key-value store unreachable: build it
+    metricsOf(ctx).cacheLookups.inc({ result: 'unavailable' }); // key-value store unreachable: build it
   }
   const { stampKey } = options;
   let before: string | null | undefined;

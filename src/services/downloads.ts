@@ -5,6 +5,7 @@
 // with its next flush. If the database write fails, the drained counts are put back for the next flush.
 import type { Context } from '../context.js';
 import { applyDownloadCounts, type DownloadCount } from '../db/downloads.js';
+import { metricsOf } from '../metrics.js';
 import { packageChanged } from './package-events.js';
 
 const PENDING_KEY = 'downloads:pending';
@@ -24,6 +25,7 @@ function field(versionId: string, at: Date): string {
 
 export async function countDownload(ctx: Context, versionId: string, at = new Date()): Promise<void> {
   const key = field(versionId, at);
+  metricsOf(ctx).downloads.inc();
   try {
     await ctx.kv.hincrBy(PENDING_KEY, key, 1);
   } catch {
@@ -53,7 +55,10 @@ export async function flushDownloads(ctx: Context): Promise<number> {
   for (const [key, count] of local) drained[key] = (drained[key] ?? 0) + count;
   local.clear();
   const counts = parse(drained);
-  if (counts.length === 0) return 0;
+  if (counts.length === 0) {
+    metricsOf(ctx).lastFlushSeconds = Date.now() / 1000;
+    return 0;
+  }
   let changed: string[];
   try {
     changed = await ctx.db.transaction((tx) => applyDownloadCounts(tx, counts));
@@ -62,6 +67,7 @@ export async function flushDownloads(ctx: Context): Promise<number> {
     for (const [key, count] of Object.entries(drained)) local.set(key, (local.get(key) ?? 0) + count);
     throw error;
   }
+  metricsOf(ctx).lastFlushSeconds = Date.now() / 1000;
   for (const name of changed) await packageChanged(ctx, name, 'counts');
   return counts.reduce((sum, count) => sum + count.count, 0);
 }

@@ -96,6 +96,16 @@ describe('loadConfig', () => {
     expect(config.sentryDsn).toBe('https://key@sentry.example.org/1');
   });
 
+  it('metrics: on by default on the main port; off, or a port of its own', () => {
+    expect(loadConfig({}).metrics).toEqual({ enabled: true });
+    expect(loadConfig({ METRICS: 'off' }).metrics).toEqual({ enabled: false });
+    expect(loadConfig({ METRICS_PORT: '9100' }).metrics).toEqual({ enabled: true, port: 9100 });
+    expect(errorFor({ METRICS: 'maybe' }).variable).toBe('METRICS');
+    expect(errorFor({ METRICS_PORT: 'x' }).variable).toBe('METRICS_PORT');
+    expect(errorFor({ METRICS: 'off', METRICS_PORT: '9100' }).variable).toBe('METRICS_PORT');
+    expect(errorFor({ PORT: '9100', METRICS_PORT: '9100' }).variable).toBe('METRICS_PORT');
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ PORT: '', DATABASE_URL: '  ' }).port).toBe(3000);
     expect(loadConfig({ DATABASE_URL: '' }).databaseUrl).toBeUndefined();
