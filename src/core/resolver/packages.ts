@@ -1,0 +1,396 @@
+// Packages as the solver sees them: the registry's versions (read once per package through the provider), the root
+// as a package with a single version, and Cargo's features turned into dependencies, uv-style, between virtual
+// packages that share their package's versions:
+//
+// - `x[f]` (feature f of x) at version v depends on x at exactly v and on whatever f turns on: another feature
+//   (`x[g]`), an optional dependency (`x[dep:d]`), or a feature of a dependency (`d[g]`, and the dependency itself
+//   when it is optional). `d?/g` turns on `d[g]` only if `x[dep:d]` is selected anyway: a three-term
+//   incompatibility {x[f], x[dep:d], not d[g]}.
+// - `x[dep:d]` (x's optional dependency d, turned on) at version v depends on x at exactly v and on d as the
+//   dependency line says, with its requested features.
+// - A dependency line `d = { version = "^1", features = ["g"] }` makes its package depend on `d ^1`, `d[g] ^1` and,
+//   unless `default_features = false`, `d[default] ^1` (left out when no version of d in ^1 declares a `default`
+//   feature: it would change nothing).
+//
+// A feature is thus enabled exactly when its virtual package is selected, and the solution lists, for each real
+// package, the features whose virtual packages were selected.
+import { isValidPackageName } from '../names.js';
+import { parseRequirement } from '../requirement.js';
+import { VersionSet } from '../version-set.js';
+import { compareVersions, parseVersion, versionKey, type Version } from '../version.js';
+import type { IndexDependency, IndexEntry, PackageProvider } from '../resolver.js';
+import type { Budget } from './budget.js';
+
+/** A package the solver selects versions of; one object per package, so identity is equality. */
+export type PackageRef = RealPackage | VirtualPackage;
+
+export interface RealPackage {
+  readonly kind: 'real';
+  /** The package name, which is also the base of its virtual packages. */
+  readonly id: string;
+  readonly base: string;
+  /** Its virtual packages made so far: features by name, optional dependencies by name. */
+  readonly features: Map<string, VirtualPackage>;
+  readonly optionals: Map<string, VirtualPackage>;
+}
+
+export type VirtualPackage =
+  | { readonly kind: 'feature'; readonly id: string; readonly base: string; readonly real: RealPackage; readonly feature: string }
+  | { readonly kind: 'optional'; readonly id: string; readonly base: string; readonly real: RealPackage; readonly dependency: string };
+
+/** The real package a package reference belongs to (itself for a real one). */
+export function realOf(ref: PackageRef): RealPackage {
+  return ref.kind === 'real' ? ref : ref.real;
+}
+
+export class VersionRecord {
+  /** The version's identity (no build metadata). */
+  readonly key: string;
+  private exactSet: VersionSet | null = null;
+
+  constructor(
+    readonly entry: IndexEntry,
+    readonly version: Version,
+  ) {
+    this.key = versionKey(version);
+  }
+
+  /** The set holding just this version (made when first needed: most versions never are). */
+  get exact(): VersionSet {
+    this.exactSet ??= VersionSet.exact(this.version);
+    return this.exactSet;
+  }
+}
+
+export interface Dependency {
+  /** The same key on adjacent versions means the same dependency, which then shares one incompatibility. */
+  readonly key: string;
+  readonly target: PackageRef;
+  readonly set: VersionSet;
+  /** A package that must be selected too for the dependency to apply (`d?/g`). */
+  readonly condition: PackageRef | null;
+  /** A virtual package's dependency on its own package at the same version, which no other version shares. */
+  readonly aligned: boolean;
+  /** A dependency on a `default` feature, which can be left out when no version in range declares one. */
+  readonly isDefault: boolean;
+}
+
+export type VersionDependencies =
+  | { readonly kind: 'available'; readonly dependencies: readonly Dependency[] }
+  /** The version cannot be used (its metadata is broken): `problem` completes a sentence about it. */
+  | { readonly kind: 'unavailable'; readonly problem: string }
+  /** The version lacks the feature or optional dependency that the virtual package stands for. */
+  | { readonly kind: 'absent' };
+
+interface FeatureTable {
+  /** Declared features, plus the implicit feature of each optional dependency that no `dep:` value names. */
+  readonly features: ReadonlyMap<string, readonly string[]>;
+  readonly implicit: ReadonlySet<string>;
+  /** The dependency lines that count, by package name: all of them for the root, all but dev ones otherwise. */
+  readonly dependencies: ReadonlyMap<string, readonly IndexDependency[]>;
+}
+
+interface PackageVersions {
+  /** Ascending precedence, yanked versions included (facts about them still hold). */
+  readonly records: readonly VersionRecord[];
+  readonly isRoot: boolean;
+  /** The locked version's key, which is tried first and may be used even if yanked. */
+  readonly locked: string | null;
+  readonly tables: Array<FeatureTable | undefined>;
+}
+
+const EMPTY: readonly string[] = [];
+
+export class Registry {
+  private readonly refs = new Map<string, RealPackage>();
+  private readonly packages = new Map<string, PackageVersions>();
+  private readonly requirements = new Map<string, VersionSet | null>();
+  private readonly dependencyCache = new Map<string, VersionDependencies>();
+  private readonly defaultCache = new Map<string, boolean>();
+
+  constructor(
+    rootEntry: IndexEntry,
+    rootVersion: Version,
+    private readonly provider: PackageProvider,
+    private readonly budget: Budget,
+    private readonly lockedVersions: ReadonlyMap<string, string>,
+  ) {
+    this.packages.set(rootEntry.name, { records: [new VersionRecord(rootEntry, rootVersion)], isRoot: true, locked: null, tables: [] });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Package references
+
+  real(name: string): RealPackage {
+    let ref = this.refs.get(name);
+    if (ref === undefined) {
+      ref = { kind: 'real', id: name, base: name, features: new Map(), optionals: new Map() };
+      this.refs.set(name, ref);
+    }
+    return ref;
+  }
+
+  feature(base: string, feature: string): VirtualPackage {
+    const real = this.real(base);
+    let ref = real.features.get(feature);
+    if (ref === undefined) {
+      ref = { kind: 'feature', id: `${base}[${feature}]`, base, real, feature };
+      real.features.set(feature, ref);
+    }
+    return ref;
+  }
+
+  optional(base: string, dependency: string): VirtualPackage {
+    const real = this.real(base);
+    let ref = real.optionals.get(dependency);
+    if (ref === undefined) {
+      ref = { kind: 'optional', id: `${base}[dep:${dependency}]`, base, real, dependency };
+      real.optionals.set(dependency, ref);
+    }
+    return ref;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Versions
+
+  isLoaded(name: string): boolean {
+    return this.packages.has(name);
+  }
+
+  /** Reads a package's versions through the provider, once; counts against the package limit. */
+  async load(name: string): Promise<void> {
+    if (this.packages.has(name)) return;
+    this.budget.countPackage();
+    const entries = await this.provider.versions(name);
+    if (this.packages.has(name)) return; // read concurrently meanwhile
+    const byKey = new Map<string, VersionRecord>();
+    for (const entry of entries) {
+      const version = parseVersion(entry.vers);
+      if (version === null) continue; // not a version this solver can order: never a candidate
+      const key = versionKey(version);
+      if (!byKey.has(key)) byKey.set(key, new VersionRecord(entry, version));
+    }
+    const records = [...byKey.values()].sort((a, b) => compareVersions(a.version, b.version));
+    this.packages.set(name, { records, isRoot: false, locked: this.lockedVersions.get(name) ?? null, tables: [] });
+  }
+
+  records(name: string): readonly VersionRecord[] {
+    return this.packages.get(name)!.records;
+  }
+
+  isLocked(name: string, record: VersionRecord): boolean {
+    return this.packages.get(name)!.locked === record.key;
+  }
+
+  /** A yanked version is never chosen, unless the lock holds exactly it. */
+  isAllowed(name: string, record: VersionRecord): boolean {
+    return !record.entry.yanked || this.isLocked(name, record);
+  }
+
+  /** Whether the version at `position` has what `ref` stands for (always true for a real package). */
+  has(ref: PackageRef, position: number): boolean {
+    if (ref.kind === 'real') return true;
+    const table = this.table(ref.base, position);
+    if (ref.kind === 'feature') return ref.feature === 'default' || table.features.has(ref.feature);
+    return (table.dependencies.get(ref.dependency) ?? []).some((line) => line.optional);
+  }
+
+  /** The positions of the versions `ref` may be decided at within `set`, highest first. */
+  candidates(ref: PackageRef, set: VersionSet): number[] {
+    const result: number[] = [];
+    const records = this.records(ref.base);
+    for (let position = records.length - 1; position >= 0; position--) if (this.isCandidate(ref, set, position)) result.push(position);
+    return result;
+  }
+
+  countCandidates(ref: PackageRef, set: VersionSet): number {
+    let count = 0;
+    const records = this.records(ref.base);
+    for (let position = records.length - 1; position >= 0; position--) if (this.isCandidate(ref, set, position)) count++;
+    return count;
+  }
+
+  private isCandidate(ref: PackageRef, set: VersionSet, position: number): boolean {
+    const record = this.records(ref.base)[position]!;
+    return set.contains(record.version) && this.isAllowed(ref.base, record) && this.has(ref, position);
+  }
+
+  /** Whether some version of `name` in `set` declares a `default` feature. */
+  declaresDefault(name: string, set: VersionSet, cacheKey: string): boolean {
+    let answer = this.defaultCache.get(cacheKey);
+    if (answer === undefined) {
+      answer = this.records(name).some((r) => set.contains(r.version) && Object.hasOwn(r.entry.features ?? {}, 'default'));
+      this.defaultCache.set(cacheKey, answer);
+    }
+    return answer;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Dependencies
+
+  /** What `ref` at the version at `position` depends on (cached). */
+  dependencies(ref: PackageRef, position: number): VersionDependencies {
+    const cacheKey = `${ref.id}\u0000${position}`;
+    let result = this.dependencyCache.get(cacheKey);
+    if (result === undefined) {
+      result = this.computeDependencies(ref, position);
+      this.dependencyCache.set(cacheKey, result);
+    }
+    return result;
+  }
+
+  private computeDependencies(ref: PackageRef, position: number): VersionDependencies {
+    if (!this.has(ref, position)) return { kind: 'absent' };
+    const table = this.table(ref.base, position);
+    const record = this.records(ref.base)[position]!;
+    const collected = new Map<string, Dependency>();
+    const add = (dependency: Dependency): void => {
+      // A feature that lists itself asks for nothing more (and a term cannot depend on its own package).
+      if (dependency.target !== ref) collected.set(dependency.key, dependency);
+    };
+    let problem: string | null = null;
+    if (ref.kind === 'real') {
+      for (const [name, lines] of table.dependencies) {
+        if (name === ref.base) continue; // a package is always compatible with itself
+        for (const line of lines) if (!line.optional) problem ??= this.addLine(line, add);
+      }
+      // The root is built with its default features, as Cargo builds a workspace member.
+      if (this.packages.get(ref.base)!.isRoot && table.features.has('default')) add(whole(this.feature(ref.base, 'default')));
+    } else {
+      add({ key: '', target: realOf(ref), set: record.exact, condition: null, aligned: true, isDefault: false });
+      if (ref.kind === 'optional') {
+        for (const line of table.dependencies.get(ref.dependency) ?? []) if (line.optional) problem ??= this.addLine(line, add);
+      } else {
+        for (const value of table.features.get(ref.feature) ?? EMPTY) problem ??= this.addFeatureValue(ref.base, table, value, add);
+      }
+    }
+    if (problem !== null) return { kind: 'unavailable', problem };
+    return { kind: 'available', dependencies: [...collected.values()] };
+  }
+
+  /** Adds a dependency line: the package, each requested feature and the default one. Returns a problem or null. */
+  private addLine(line: IndexDependency, add: (dependency: Dependency) => void): string | null {
+    if (!isValidPackageName(line.name)) return `depends on \`${line.name}\`, which is not a valid package name`;
+    const set = this.requirement(line.req);
+    if (set === null) return `depends on ${line.name} with the invalid requirement \`${line.req}\``;
+    const entry = (target: PackageRef, isDefault = false): Dependency => ({
+      key: `${target.id} ${line.req}`,
+      target,
+      set,
+      condition: null,
+      aligned: false,
+      isDefault,
+    });
+    add(entry(this.real(line.name)));
+    for (const feature of line.features) if (feature !== 'default') add(entry(this.feature(line.name, feature)));
+    if (line.default_features || line.features.includes('default')) add(entry(this.feature(line.name, 'default'), true));
+    return null;
+  }
+
+  /** Adds what one value of a feature's list turns on (Cargo's syntax). Returns a problem or null. */
+  private addFeatureValue(base: string, table: FeatureTable, value: string, add: (dependency: Dependency) => void): string | null {
+    if (value.startsWith('dep:')) {
+      const name = value.slice('dep:'.length);
+      const lines = table.dependencies.get(name);
+      if (lines === undefined) return `enables \`${value}\`, but ${base} has no dependency named ${name}`;
+      if (lines.some((line) => line.optional)) add(whole(this.optional(base, name)));
+      return null;
+    }
+    const slash = value.indexOf('/');
+    if (slash < 0) {
+      if (value !== 'default' && !table.features.has(value)) {
+        return `enables \`${value}\`, which is neither a feature nor an optional dependency`;
+      }
+      add(whole(this.feature(base, value)));
+      return null;
+    }
+    const weak = value[slash - 1] === '?';
+    const name = value.slice(0, weak ? slash - 1 : slash);
+    const feature = value.slice(slash + 1);
+    const lines = table.dependencies.get(name);
+    if (lines === undefined) return `enables \`${value}\`, but ${base} has no dependency named ${name}`;
+    for (const line of lines) {
+      const set = this.requirement(line.req);
+      if (set === null) return `depends on ${name} with the invalid requirement \`${line.req}\``;
+      const target = this.feature(name, feature);
+      if (line.optional && weak) {
+        const condition = this.optional(base, name);
+        add({ key: `${target.id} ${line.req} if ${condition.id}`, target, set, condition, aligned: false, isDefault: false });
+        continue;
+      }
+      // `d/g` on an optional d turns d on too, through its implicit feature when it has one (as Cargo does).
+      if (line.optional) add(whole(table.implicit.has(name) ? this.feature(base, name) : this.optional(base, name)));
+      add({ key: `${target.id} ${line.req}`, target, set, condition: null, aligned: false, isDefault: false });
+    }
+    return null;
+  }
+
+  /** The set a requirement allows, labelled with its text as written; null when it does not parse. */
+  private requirement(text: string): VersionSet | null {
+    let set = this.requirements.get(text);
+    if (set === undefined) {
+      const parsed = parseRequirement(text);
+      set = parsed.ok ? VersionSet.fromRequirement(parsed.requirement, text.trim()) : null;
+      this.requirements.set(text, set);
+    }
+    return set;
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // The solution
+
+  /** The features of the version at `position`, declared and implicit. */
+  featureNames(name: string, position: number): IterableIterator<string> {
+    return this.table(name, position).features.keys();
+  }
+
+  /** The dependency lines that count for the version at `position`, as (package name, line) pairs. */
+  dependencyLines(name: string, position: number): Array<[string, IndexDependency]> {
+    const result: Array<[string, IndexDependency]> = [];
+    for (const [dependency, lines] of this.table(name, position).dependencies) {
+      if (dependency !== name) for (const line of lines) result.push([dependency, line]);
+    }
+    return result;
+  }
+
+  private table(name: string, position: number): FeatureTable {
+    const data = this.packages.get(name)!;
+    let table = data.tables[position];
+    if (table === undefined) {
+      table = featureTable(data.records[position]!.entry, data.isRoot);
+      data.tables[position] = table;
+    }
+    return table;
+  }
+}
+
+/** A dependency on every version of a package of the same family (which its own version pins down). */
+function whole(target: PackageRef): Dependency {
+  return { key: `${target.id} *`, target, set: VersionSet.full, condition: null, aligned: false, isDefault: false };
+}
+
+function featureTable(entry: IndexEntry, isRoot: boolean): FeatureTable {
+  const dependencies = new Map<string, IndexDependency[]>();
+  for (const line of entry.deps) {
+    if (line.kind === 'dev' && !isRoot) continue; // only the root's dev-dependencies are built
+    const lines = dependencies.get(line.name);
+    if (lines === undefined) dependencies.set(line.name, [line]);
+    else lines.push(line);
+  }
+  const features = new Map<string, readonly string[]>();
+  const namedWithDep = new Set<string>();
+  for (const [name, values] of Object.entries(entry.features ?? {})) {
+    if (!Array.isArray(values)) continue;
+    features.set(name, values);
+    for (const value of values) if (value.startsWith('dep:')) namedWithDep.add(value.slice('dep:'.length));
+  }
+  // As in Cargo, an optional dependency is also a feature of the same name, unless some feature names it `dep:d`.
+  const implicit = new Set<string>();
+  for (const [name, lines] of dependencies) {
+    if (lines.some((line) => line.optional) && !namedWithDep.has(name) && !features.has(name)) {
+      features.set(name, [`dep:${name}`]);
+      implicit.add(name);
+    }
+  }
+  return { features, implicit, dependencies };
+}

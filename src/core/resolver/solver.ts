@@ -1,0 +1,422 @@
+// The PubGrub loop (solver.md "The Algorithm", structured as in pubgrub-rs): unit propagation derives what the
+// known incompatibilities force; conflict resolution learns a new incompatibility from each conflict and jumps
+// back; decision making picks a version for the waiting package with the fewest candidates and adds its
+// dependencies as incompatibilities, lazily.
+//
+// What keeps it fast: incompatibilities are indexed by package, so propagation only looks at those about packages
+// that just changed; each remembers when it was found contradicted, so it is not looked at again until the solver
+// backtracks past that point; the waiting packages sit in a priority queue; and a version's dependency
+// incompatibilities are made once, so deciding it again after a backjump costs little.
+import { VersionSet } from '../version-set.js';
+import type { Resolved } from '../resolver.js';
+import type { Budget } from './budget.js';
+import { Incompatibility, isTerminal, priorCause, type RootIdentity } from './incompatibility.js';
+import { PartialSolution, type Decision } from './partial-solution.js';
+import { realOf, type Dependency, type PackageRef, type RealPackage, type Registry, type VersionDependencies, type VersionRecord } from './packages.js';
+import { DecisionQueue } from './queue.js';
+import { qualifier } from './report.js';
+import { negate, negative, positive, type Term } from './term.js';
+
+export type Outcome = { ok: true; packages: Resolved[] } | { ok: false; failure: Incompatibility };
+
+interface VersionIncompatibilities {
+  readonly dependencies: readonly Incompatibility[];
+  /** Packages that a dependency needs in a range where they have no candidate version. */
+  readonly impossible: readonly PackageRef[];
+}
+
+/** Thrown by conflict resolution when it derives that the root cannot be selected. */
+class NoSolution {
+  constructor(readonly incompatibility: Incompatibility) {}
+}
+
+export class Solver {
+  private readonly solution = new PartialSolution();
+  private readonly queue = new DecisionQueue();
+  /** Every incompatibility, listed under each package it has a term about, oldest first. */
+  private readonly byPackage = new Map<PackageRef, Incompatibility[]>();
+  /** The incompatibilities marked contradicted, in the order marked (so by non-decreasing decision level). */
+  private readonly contradicted: Incompatibility[] = [];
+  /** The incompatibilities of each version's dependencies, by the registry's (cached) dependency list. */
+  private readonly versionIncompatibilities = new Map<VersionDependencies, VersionIncompatibilities>();
+  /** Dependencies whose whole range has no candidate: the incompatibility saying so, made once. */
+  private readonly emptyRanges = new Map<string, Incompatibility>();
+  /** Dependency incompatibilities already made, by depender, dependency and range: adjacent versions share them. */
+  private readonly sharedIncompatibilities = new Map<string, Incompatibility>();
+  /** How many times each package took part in conflict resolution: the first key of the decision order. */
+  private readonly conflicts = new Map<PackageRef, number>();
+
+  constructor(
+    private readonly registry: Registry,
+    private readonly root: RootIdentity,
+    private readonly budget: Budget,
+  ) {}
+
+  async run(): Promise<Outcome> {
+    this.add(new Incompatibility([negative(this.root.pkg, VersionSet.exact(this.root.version))], { kind: 'root' }));
+    let next: readonly PackageRef[] = [this.root.pkg];
+    try {
+      for (;;) {
+        this.budget.checkTime();
+        this.propagate(next);
+        const pkg = this.queue.best((p) => this.solution.isPending(p));
+        if (pkg === null) return { ok: true, packages: this.extractSolution() };
+        next = await this.decide(pkg);
+      }
+    } catch (error) {
+      if (error instanceof NoSolution) return { ok: false, failure: error.incompatibility };
+      throw error;
+    }
+  }
+
+  private add(incompatibility: Incompatibility): void {
+    for (const term of incompatibility.terms) {
+      const list = this.byPackage.get(term.pkg);
+      if (list === undefined) this.byPackage.set(term.pkg, [incompatibility]);
+      else list.push(incompatibility);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Unit propagation and conflict resolution
+
+  private propagate(start: readonly PackageRef[]): void {
+    const changed = [...start];
+    const queued = new Set(changed);
+    while (changed.length > 0) {
+      const pkg = changed.pop()!;
+      queued.delete(pkg);
+      const incompatibilities = this.byPackage.get(pkg) ?? [];
+      let conflict: Incompatibility | null = null;
+      // Newest first: conflict resolution tends to add the more general incompatibilities later.
+      for (let i = incompatibilities.length - 1; i >= 0; i--) {
+        const incompatibility = incompatibilities[i]!;
+        if (incompatibility.contradictedAt >= 0) continue;
+        const relation = this.solution.relation(incompatibility);
+        if (relation === 'satisfied') {
+          conflict = incompatibility;
+          break;
+        }
+        if (relation === 'inconclusive') continue;
+        if (relation !== 'contradicted') {
+          // Almost satisfied: the last term must be false.
+          this.derive(relation.pkg, negate(relation), incompatibility);
+          if (!queued.has(relation.pkg)) {
+            queued.add(relation.pkg);
+            changed.push(relation.pkg);
+          }
+        }
+        this.markContradicted(incompatibility);
+      }
+      if (conflict !== null) {
+        const { pkg: almost, incompatibility } = this.resolveConflict(conflict);
+        changed.length = 0;
+        queued.clear();
+        changed.push(almost);
+        queued.add(almost);
+        this.derive(almost, negate(incompatibility.term(almost)!), incompatibility);
+        this.markContradicted(incompatibility);
+      }
+    }
+  }
+
+  private derive(pkg: PackageRef, term: Term, cause: Incompatibility): void {
+    this.solution.derive(pkg, term, cause);
+    this.requeue(pkg);
+  }
+
+  private markContradicted(incompatibility: Incompatibility): void {
+    incompatibility.contradictedAt = this.solution.level;
+    this.contradicted.push(incompatibility);
+  }
+
+  /**
+   * Learns the root cause of a conflict and backtracks until that cause is almost satisfied (solver.md, "Conflict
+   * Resolution"). Returns the cause and the package of its unsatisfied term.
+   */
+  private resolveConflict(conflict: Incompatibility): { pkg: PackageRef; incompatibility: Incompatibility } {
+    let incompatibility = conflict;
+    let learned = false;
+    const involved = new Set<PackageRef>();
+    for (;;) {
+      this.budget.checkTime();
+      if (isTerminal(incompatibility, this.root)) throw new NoSolution(incompatibility);
+      for (const term of incompatibility.terms) involved.add(term.pkg);
+      const { pkg, satisfier, previousLevel } = this.solution.satisfierSearch(incompatibility);
+      if (satisfier.cause === null || previousLevel < satisfier.level) {
+        for (const p of involved) this.conflicts.set(p, (this.conflicts.get(p) ?? 0) + 1);
+        this.backtrack(Math.max(previousLevel, satisfier.level - 1), involved);
+        if (learned) this.add(incompatibility);
+        return { pkg, incompatibility };
+      }
+      incompatibility = priorCause(incompatibility, satisfier.cause, pkg, this.root);
+      learned = true;
+    }
+  }
+
+  /** Backtracks to `level`, then requeues what changed, and the packages whose priority `also` changed. */
+  private backtrack(level: number, also: Iterable<PackageRef>): void {
+    const changed = this.solution.backtrack(level);
+    for (const pkg of also) changed.add(pkg);
+    for (const pkg of changed) {
+      this.requeue(pkg);
+      // A real package may have lost its decision, which its virtual packages' candidates depend on.
+      if (pkg.kind === 'real') this.requeueVirtuals(pkg);
+    }
+    while (this.contradicted.length > 0 && this.contradicted[this.contradicted.length - 1]!.contradictedAt > level) {
+      this.contradicted.pop()!.contradictedAt = -1;
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Decision making
+
+  /** Puts a package that waits for a decision back in the queue with its current candidate count. */
+  private requeue(pkg: PackageRef): void {
+    if (this.solution.isPending(pkg)) this.queue.update(pkg, this.conflicts.get(pkg) ?? 0, this.candidateCount(pkg));
+  }
+
+  private requeueVirtuals(pkg: RealPackage): void {
+    for (const virtual of pkg.features.values()) this.requeue(virtual);
+    for (const virtual of pkg.optionals.values()) this.requeue(virtual);
+  }
+
+  private candidateCount(pkg: PackageRef): number {
+    const set = this.solution.accumulated(pkg)!.set;
+    if (pkg.kind !== 'real') {
+      const base = this.solution.decision(pkg.real);
+      if (base !== null) return this.registry.has(pkg, base.position) && set.contains(base.version) ? 1 : 0;
+    }
+    return this.registry.countCandidates(pkg, set);
+  }
+
+  /**
+   * Chooses a version of `pkg` and adds its dependencies; decides it unless that would at once satisfy one of them
+   * (then propagation derives that the version is out). When no version can be chosen, adds the incompatibility
+   * that says why instead. Returns the packages to propagate from next.
+   */
+  private async decide(pkg: PackageRef): Promise<readonly PackageRef[]> {
+    const choice = this.choose(pkg, this.solution.accumulated(pkg)!.set);
+    if (choice instanceof Incompatibility) {
+      this.add(choice);
+      return [pkg];
+    }
+    const record = this.registry.records(pkg.base)[choice]!;
+    const { dependencies, impossible } = await this.dependencyIncompatibilities(pkg, choice, record);
+    if (impossible.length > 0) return [pkg, ...impossible];
+    if (dependencies.every((incompatibility) => !this.solution.satisfiesAllBut(incompatibility, pkg))) {
+      this.solution.decide(pkg, record.version, choice, record.exact);
+      if (pkg.kind === 'real') this.requeueVirtuals(pkg);
+    }
+    return [pkg];
+  }
+
+  /** The position of the version to try, or the incompatibility that rules out every version in `set`. */
+  private choose(pkg: PackageRef, set: VersionSet): number | Incompatibility {
+    if (pkg.kind !== 'real') {
+      const base = this.solution.decision(pkg.real);
+      if (base !== null) return this.chooseAligned(pkg, set, base);
+    }
+    const candidates = this.registry.candidates(pkg, set);
+    if (candidates.length === 0) return this.noCandidates(pkg, set);
+    const records = this.registry.records(pkg.base);
+    const locked = candidates.find((position) => this.registry.isLocked(pkg.base, records[position]!));
+    if (locked !== undefined) return locked;
+    if (pkg.kind !== 'real') {
+      // A virtual package is best decided at a version its package may still take.
+      const baseTerm = this.solution.accumulated(pkg.real);
+      const within = baseTerm?.positive ? candidates.find((p) => baseTerm.set.contains(records[p]!.version)) : undefined;
+      if (within !== undefined) return within;
+    }
+    return candidates[0]!;
+  }
+
+  /** A virtual package whose package is already decided can only take that version. */
+  private chooseAligned(pkg: PackageRef, set: VersionSet, base: Decision): number | Incompatibility {
+    const real = realOf(pkg);
+    if (!this.registry.has(pkg, base.position)) {
+      const lacking = this.runSet(pkg.base, base.position, (p) => !this.registry.has(pkg, p));
+      return new Incompatibility([positive(real, lacking), positive(pkg, VersionSet.full)], {
+        kind: 'fact',
+        text: lacks(pkg, lacking.isFull() ? null : `${pkg.base} ${lacking}`),
+      });
+    }
+    if (set.contains(base.version)) return base.position;
+    const only = this.registry.records(pkg.base)[base.position]!.exact;
+    return new Incompatibility([positive(real, only), positive(pkg, only.complement())], {
+      kind: 'fact',
+      text: `${pkg.base}${qualifier(pkg)} must have the same version as ${pkg.base}`,
+    });
+  }
+
+  /** Why no version of `set` can be chosen: none is allowed (or exists), or none has the feature. */
+  private noCandidates(pkg: PackageRef, set: VersionSet): Incompatibility {
+    const records = this.registry.records(pkg.base);
+    const inSet: number[] = [];
+    records.forEach((record, position) => {
+      if (set.contains(record.version)) inSet.push(position);
+    });
+    const having = inSet.filter((position) => this.registry.has(pkg, position));
+    if (inSet.length > 0 && having.length === 0) {
+      const several = inSet.length > 1;
+      const subject = several ? (set.isFull() ? null : `${pkg.base} matching ${set}`) : `${pkg.base} ${records[inSet[0]!]!.key}`;
+      return new Incompatibility([positive(pkg, set)], { kind: 'fact', text: lacks(pkg, subject, several) });
+    }
+    // The versions left are all yanked (candidates are the allowed ones).
+    const yanked = having.map((position) => records[position]!.key);
+    return new Incompatibility([positive(pkg, set)], { kind: 'noVersions', yanked });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Dependencies as incompatibilities
+
+  /**
+   * The incompatibilities for the dependencies of `pkg` at `position` (solver.md, "Decision Making"), or for a
+   * version that cannot be used, the one that rules it out. Made once per version, and each dependency's shared
+   * with the adjacent versions that have it too.
+   */
+  private async dependencyIncompatibilities(pkg: PackageRef, position: number, record: VersionRecord): Promise<VersionIncompatibilities> {
+    const dependencies = this.registry.dependencies(pkg, position);
+    let incompatibilities = this.versionIncompatibilities.get(dependencies);
+    if (incompatibilities === undefined) {
+      const made = await this.makeDependencyIncompatibilities(pkg, position, record, dependencies);
+      incompatibilities = { dependencies: made, impossible: this.impossibleTargets(made) };
+      this.versionIncompatibilities.set(dependencies, incompatibilities);
+    }
+    return incompatibilities;
+  }
+
+  /**
+   * The dependencies whose whole range has no candidate version, after adding the incompatibility that says so.
+   * Deciding the version would only lead to a conflict, found late, learning that the version cannot be used, and
+   * a backjump that throws away every unrelated decision since the root's: this way propagation rules the version
+   * out at once instead.
+   */
+  private impossibleTargets(dependencies: readonly Incompatibility[]): PackageRef[] {
+    const impossible: PackageRef[] = [];
+    for (const dependency of dependencies) {
+      // Only an unconditional dependency rules its depender out (not `d?/f`, which may never apply).
+      if (dependency.cause.kind !== 'dependency' || dependency.terms.length !== 2) continue;
+      const { pkg: target, set } = dependency.terms[1]!;
+      if (this.registry.countCandidates(target, set) > 0) continue;
+      const key = `${target.id}\u0000${set}`;
+      if (!this.emptyRanges.has(key)) {
+        const incompatibility = this.noCandidates(target, set);
+        this.emptyRanges.set(key, incompatibility);
+        this.add(incompatibility);
+      }
+      impossible.push(target);
+    }
+    return impossible;
+  }
+
+  private async makeDependencyIncompatibilities(
+    pkg: PackageRef,
+    position: number,
+    record: VersionRecord,
+    result: VersionDependencies,
+  ): Promise<Incompatibility[]> {
+    if (result.kind === 'absent') throw new Error(`${pkg.id} was chosen at ${record.key}, a version without it`);
+    if (result.kind === 'unavailable') {
+      const { problem } = result;
+      const sameProblem = (p: number): boolean => {
+        const other = this.registry.dependencies(pkg, p);
+        return other.kind === 'unavailable' && other.problem === problem;
+      };
+      const unusable = this.runSet(pkg.base, position, sameProblem);
+      const incompatibility = new Incompatibility([positive(pkg, unusable)], { kind: 'fact', text: `${subject(pkg, unusable)} ${problem}` });
+      this.add(incompatibility);
+      return [incompatibility];
+    }
+    const incompatibilities: Incompatibility[] = [];
+    // Made last to first: propagation visits the newest first, so it derives them in the order they are written.
+    for (const dependency of [...result.dependencies].reverse()) {
+      const target = dependency.target.base;
+      if (!this.registry.isLoaded(target)) await this.registry.load(target);
+      if (dependency.isDefault && !this.registry.declaresDefault(target, dependency.set, dependency.key)) continue;
+      incompatibilities.push(this.dependencyIncompatibility(pkg, position, record, dependency));
+    }
+    return incompatibilities;
+  }
+
+  private dependencyIncompatibility(pkg: PackageRef, position: number, record: VersionRecord, dependency: Dependency): Incompatibility {
+    const hasIt = (p: number): boolean => {
+      const other = this.registry.dependencies(pkg, p);
+      return other.kind === 'available' && other.dependencies.some((d) => d.key === dependency.key);
+    };
+    const single = dependency.aligned || pkg === this.root.pkg;
+    const depender = single ? record.exact : this.runSet(pkg.base, position, hasIt);
+    const key = `${pkg.id}\u0000${dependency.key}\u0000${single ? `=${position}` : depender}`;
+    let incompatibility = this.sharedIncompatibilities.get(key);
+    if (incompatibility === undefined) {
+      const terms = [positive(pkg, depender)];
+      if (dependency.condition !== null) terms.push(positive(dependency.condition, VersionSet.full));
+      terms.push(negative(dependency.target, dependency.set));
+      incompatibility = new Incompatibility(terms, { kind: 'dependency' });
+      this.sharedIncompatibilities.set(key, incompatibility);
+      this.add(incompatibility);
+    }
+    return incompatibility;
+  }
+
+  /**
+   * The versions of `name` around `position` for which `holds` is true, as a range as pub's package_lister writes
+   * it: from the first of them to the first version after them, unbounded below when they start at the first
+   * version and above when they end at the last. A fact true of every version thus reads "every version of x",
+   * and the ranges cover the gaps between published versions, which keeps derived ranges simple.
+   */
+  private runSet(name: string, position: number, holds: (position: number) => boolean): VersionSet {
+    const records = this.registry.records(name);
+    let low = position;
+    let high = position;
+    while (low > 0 && holds(low - 1)) low--;
+    while (high < records.length - 1 && holds(high + 1)) high++;
+    const lower = low === 0 ? null : records[low]!.version;
+    const upper = high === records.length - 1 ? null : records[high + 1]!.version;
+    return VersionSet.between(lower, upper);
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // The solution
+
+  private extractSolution(): Resolved[] {
+    const decided = this.solution.decided();
+    const versionOf = (name: string): string => {
+      const decision = decided.get(this.registry.real(name));
+      if (decision === undefined) throw new Error(`solution without ${name}, which a selected package depends on`);
+      return this.registry.records(name)[decision.position]!.entry.vers;
+    };
+    const packages: Resolved[] = [];
+    for (const [pkg, decision] of decided) {
+      if (pkg.kind !== 'real' || pkg === this.root.pkg) continue;
+      const name = pkg.id;
+      const record = this.registry.records(name)[decision.position]!;
+      const dependencies = new Set<string>();
+      for (const [dependency, line] of this.registry.dependencyLines(name, decision.position)) {
+        if (line.optional && !decided.has(this.registry.optional(name, dependency))) continue;
+        dependencies.add(`${dependency} ${versionOf(dependency)}`);
+      }
+      const features = [...this.registry.featureNames(name, decision.position)].filter((f) => decided.has(this.registry.feature(name, f)));
+      packages.push({
+        name,
+        version: record.entry.vers,
+        checksum: record.entry.cksum,
+        dependencies: [...dependencies].sort(),
+        features: features.sort(),
+      });
+    }
+    return packages.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+}
+
+/** "every version of x", "x >=1.2.0", "x 1.0.0 with feature `f`": the versions of `pkg` in `set`, for a fact. */
+function subject(pkg: PackageRef, set: VersionSet): string {
+  return (set.isFull() ? `every version of ${pkg.base}` : `${pkg.base} ${set}`) + qualifier(pkg);
+}
+
+/** "x 1.0.0 has no feature `f`", "no version of x has feature `f`", or for a dependency "... optional dependency". */
+function lacks(pkg: PackageRef, subject: string | null, plural = false): string {
+  const what = pkg.kind === 'optional' ? `optional dependency \`${pkg.dependency}\`` : `feature \`${pkg.kind === 'feature' ? pkg.feature : pkg.id}\``;
+  if (subject === null) return `no version of ${pkg.base} has ${what}`;
+  return plural ? `no version of ${subject} has ${what}` : `${subject} has no ${what}`;
+}
