@@ -42,7 +42,7 @@ export class Metrics {
     });
     this.downloads = new client.Counter({
       name: 'sounio_downloads_total',
-      help: 'Counted downloads (tarballs and index reads) answered by this process',
+      help: 'Counted tarball downloads (streamed or redirected) answered by this process',
       registers: [registry],
     });
     this.rateLimitRefusals = new client.Counter({

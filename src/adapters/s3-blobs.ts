@@ -30,6 +30,8 @@ function translate(error: unknown): unknown {
   return new BackendUnavailableError('blobs', error);
 }
 
+const PRESIGNED_CACHE_SIZE = 10_000;
+
 export class S3BlobStore implements BlobStore {
   readonly kind = 's3' as const;
   private readonly client: S3Client;
@@ -129,8 +131,27 @@ export class S3BlobStore implements BlobStore {
     } while (token !== undefined);
   }
 
+  /**
+   * Signing is CPU work (several milliseconds in the SDK), and a hot package is downloaded many times a second: a
+   * URL is handed out again for the first fifth of its lifetime, so each one still has at least 80% of it left.
+   */
+  private readonly presigned = new Map<string, { url: string; reuseUntil: number }>();
+
   async presignedGetUrl(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string> {
     assertBlobKey(key);
+    const cacheKey = `${options.expiresInSeconds}|${options.filename ?? ''}|${key}`;
+    const now = Date.now();
+    const cached = this.presigned.get(cacheKey);
+    if (cached !== undefined && cached.reuseUntil > now) return cached.url;
+    const url = await this.sign(key, options);
+    if (this.presigned.size >= PRESIGNED_CACHE_SIZE) {
+      for (const [entry, value] of this.presigned) if (value.reuseUntil <= now || this.presigned.size >= PRESIGNED_CACHE_SIZE) this.presigned.delete(entry);
+    }
+    this.presigned.set(cacheKey, { url, reuseUntil: now + (options.expiresInSeconds * 1000) / 5 });
+    return url;
+  }
+
+  private async sign(key: string, options: { expiresInSeconds: number; filename?: string }): Promise<string> {
     const command = new GetObjectCommand({
       Bucket: this.bucket,
       Key: key,

@@ -5,16 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startJobs } from '../../src/jobs/runner.js';
 import { downloadFlushJob } from '../../src/jobs/download-flush.js';
 import { packTarball, published, publishTarball } from '../helpers/packages.js';
+import { sample } from '../helpers/metrics.js';
 import { createTestRegistry, describeEachBackend, type TestRegistry } from '../helpers/registry.js';
 import { signUp } from '../helpers/users.js';
 
-/** The value of one sample (`name{labels}` exactly as rendered, labels in prom-client's order), or undefined. */
-export function sample(text: string, series: string): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith(series + ' ')) return Number(line.slice(series.length + 1));
-  }
-  return undefined;
-}
 
 async function scrape(registry: TestRegistry): Promise<string> {
   const response = await registry.app.inject({ method: 'GET', url: '/metrics' });

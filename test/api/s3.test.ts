@@ -1,7 +1,7 @@
 // The registry with S3 (s3rver) as its blob store: publishing stores the tarball in the bucket, downloads stream
 // it back byte-exact (ranges included), and with S3_REDIRECT_DOWNLOADS a download is a 302 to a presigned URL
 // that serves the same bytes and is still counted.
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { flushDownloads } from '../../src/services/downloads.js';
 import { blobKeyFor } from '../../src/services/publish.js';
@@ -55,6 +55,26 @@ describe('S3 as the blob store', () => {
     expect(fetched.status).toBe(200);
     expect(Buffer.from(await fetched.arrayBuffer()).equals(tarball)).toBe(true);
     expect(fetched.headers.get('content-disposition')).toBe('attachment; filename="s3-redirect-2.0.0.tar.gz"');
-    expect(await flushDownloads(redirecting.ctx)).toBe(1);
+    // A hot download is not signed again each time: the same URL comes back (with most of its lifetime left).
+    const again = await redirecting.app.inject({ method: 'GET', url: '/api/v1/packages/s3-redirect/versions/2.0.0/download' });
+    expect(again.headers['location']).toBe(location);
+    expect(await flushDownloads(redirecting.ctx)).toBe(2);
+  });
+
+  it('a tarball larger than a part goes up by multipart upload and comes back byte-exact', { timeout: 60_000 }, async () => {
+    const author = await signUp(streaming);
+    // Incompressible, so the .tar.gz stays above the 8 MiB part size (two parts), below the 10 MiB limit.
+    const tarball = await packTarball({ name: 's3-multipart', version: '1.0.0', files: { 'data.bin': randomBytes(9 * 1024 * 1024) } });
+    expect(tarball.length).toBeGreaterThan(8 * 1024 * 1024);
+    const before = s3.requests.length;
+    const response = await publishTarball(streaming, author.auth, 's3-multipart', '1.0.0', tarball);
+    expect(response.statusCode, response.body).toBe(201);
+    const requests = s3.requests.slice(before);
+    expect(requests.some((request) => request.startsWith('POST') && request.includes('?uploads'))).toBe(true);
+    expect(requests.filter((request) => request.startsWith('PUT') && /partNumber=\d/.test(request))).toHaveLength(2);
+    expect(requests.some((request) => request.startsWith('POST') && request.includes('uploadId='))).toBe(true);
+    const download = await streaming.app.inject({ method: 'GET', url: '/api/v1/packages/s3-multipart/versions/1.0.0/download' });
+    expect(download.statusCode).toBe(200);
+    expect(createHash('sha256').update(download.rawPayload).digest('hex')).toBe(createHash('sha256').update(tarball).digest('hex'));
   });
 });
