@@ -81,6 +81,9 @@ export interface Config {
   maxTarballBytes: number;
   /** Lifetime of a login JWT, in seconds. */
   jwtTtlSeconds: number;
+  /** Bounds of one POST /resolve: wall-clock milliseconds and distinct packages read. */
+  resolveTimeBudgetMs: number;
+  resolveMaxPackages: number;
   rateLimits: RateLimits;
   /** Seconds a SIGTERM waits for in-flight requests before the process gives up. */
   shutdownTimeoutMs: number;
@@ -221,6 +224,8 @@ export function loadConfig(env: Env = process.env): Config {
     shutdownTimeoutMs: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 25, 1, 3600) * 1000,
     jwtTtlSeconds: integer(env, 'JWT_TTL_SECONDS', 3600, 60, 30 * 24 * 3600),
     maxTarballBytes: integer(env, 'MAX_TARBALL_BYTES', 10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    resolveTimeBudgetMs: integer(env, 'RESOLVE_TIME_BUDGET_MS', 2000, 10, 60_000),
+    resolveMaxPackages: integer(env, 'RESOLVE_MAX_PACKAGES', 500, 1, 100_000),
     rateLimits: rateLimits(env),
     metrics: metricsSettings(env),
   };

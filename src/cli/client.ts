@@ -14,6 +14,7 @@ export interface RequestOptions {
   accept?: number[];
   /** Whether the request needs the saved token: 'required' fails early without one. */
   auth?: 'required' | 'optional' | 'none';
+  headers?: Record<string, string>;
 }
 
 export interface ApiResponse<T> {
@@ -72,7 +73,7 @@ export class RegistryClient {
     if (auth === 'required' && this.token === undefined) {
       throw new CliError(`you are not logged in to ${this.registry}`, { hint: this.loginHint() });
     }
-    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'sounio-cli' };
+    const headers: Record<string, string> = { accept: 'application/json', 'user-agent': 'sounio-cli', ...options.headers };
     if (auth !== 'none' && this.token !== undefined) headers['authorization'] = `Bearer ${this.token}`;
     let body: string | ReadableStream<Uint8Array> | undefined;
     if (options.json !== undefined) {
@@ -83,21 +84,12 @@ export class RegistryClient {
       headers['content-length'] = String(options.body.length);
       body = options.body.stream;
     }
-    const url = this.url(path, options.query);
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: options.method ?? 'GET',
-        headers,
-        ...(body !== undefined && { body }),
-        ...(options.body !== undefined && { duplex: 'half' }),
-      } as RequestInit);
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new CliError(`could not reach the registry at ${this.registry} (${cause?.code ?? cause?.message ?? (error as Error).message})`, {
-        hint: 'Check that the registry is running and the URL is right (--registry, SOUNIO_REGISTRY or `sounio login --registry`).',
-      });
-    }
+    const response = await this.fetch(this.url(path, options.query), {
+      method: options.method ?? 'GET',
+      headers,
+      ...(body !== undefined && { body }),
+      ...(options.body !== undefined && { duplex: 'half' }),
+    } as RequestInit);
     const text = await response.text();
     let parsed: unknown = undefined;
     if (text !== '' && (response.headers.get('content-type') ?? '').includes('json')) {
@@ -111,6 +103,45 @@ export class RegistryClient {
       return { status: response.status, headers: response.headers, body: (parsed ?? text) as T };
     }
     throw this.failure(response, parsed);
+  }
+
+  private async fetch(url: string, init: RequestInit): Promise<Response> {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      throw new CliError(`could not reach the registry at ${this.registry} (${cause?.code ?? cause?.message ?? (error as Error).message})`, {
+        hint: 'Check that the registry is running and the URL is right (--registry, SOUNIO_REGISTRY or `sounio login --registry`).',
+      });
+    }
+  }
+
+  /** GETs an absolute URL (a tarball) as bytes, reporting progress; at most `maxBytes`. */
+  async download(url: string, maxBytes: number, onProgress: (received: number, total: number | null) => void): Promise<Buffer> {
+    const headers: Record<string, string> = { 'user-agent': 'sounio-cli' };
+    if (this.token !== undefined && url.startsWith(`${this.registry}/`)) headers['authorization'] = `Bearer ${this.token}`;
+    const response = await this.fetch(url, { headers });
+    if (response.status !== 200 || response.body === null) {
+      const text = await response.text();
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = undefined;
+      }
+      throw this.failure(response, parsed);
+    }
+    const length = Number(response.headers.get('content-length'));
+    const total = Number.isFinite(length) && length > 0 ? length : null;
+    const chunks: Buffer[] = [];
+    let received = 0;
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      received += chunk.length;
+      if (received > maxBytes) throw new CliError(`${url} is larger than ${maxBytes} bytes; refusing to download more`);
+      chunks.push(Buffer.from(chunk));
+      onProgress(received, total);
+    }
+    return Buffer.concat(chunks);
   }
 
   private failure(response: Response, body: unknown): ApiError {

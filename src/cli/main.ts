@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { accountCommands } from './commands/account.js';
 import { discoveryCommands } from './commands/discovery.js';
+import { installCommands } from './commands/install.js';
 import { ownershipCommands } from './commands/ownership.js';
 import { publishingCommands } from './commands/publishing.js';
 import { tokenCommands } from './commands/tokens.js';
@@ -24,6 +25,7 @@ function buildProgram(): Command {
   publishingCommands(program);
   ownershipCommands(program);
   discoveryCommands(program);
+  installCommands(program);
   tokenCommands(program);
   // Every subcommand reports usage errors through the same exit path as the program.
   const override = (command: Command): void => {

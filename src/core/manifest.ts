@@ -55,6 +55,11 @@ export type ManifestResult = { ok: true; manifest: Manifest; warnings: string[] 
 export interface ManifestOptions {
   /** Category slugs the registry knows; when given, `categories` must be among them. */
   categories?: readonly string[];
+  /**
+   * `publish` (the default) requires what the registry shows (description, license); `build` (`sounio install`,
+   * `tree`, `update` on a project that may never be published) checks everything else the same way.
+   */
+  purpose?: 'publish' | 'build';
 }
 
 export const MANIFEST_LIMITS = {
@@ -181,9 +186,10 @@ export function parseManifest(text: string, options: ManifestOptions = {}): Mani
     problem('package.authors', `package.authors may list at most ${MANIFEST_LIMITS.authors} authors of at most ${MANIFEST_LIMITS.authorLength} characters`);
   }
 
+  const forPublishing = (options.purpose ?? 'publish') === 'publish';
   const description = string('description');
   if (description === undefined || description.trim() === '') {
-    if (pkg['description'] === undefined || typeof pkg['description'] === 'string') problem('package.description', 'package.description is required: say in a sentence what the package does');
+    if (forPublishing && (pkg['description'] === undefined || typeof pkg['description'] === 'string')) problem('package.description', 'package.description is required: say in a sentence what the package does');
   } else if (description.length > MANIFEST_LIMITS.description) {
     problem('package.description', `package.description is ${description.length} characters long; the limit is ${MANIFEST_LIMITS.description}`);
   }
@@ -193,7 +199,7 @@ export function parseManifest(text: string, options: ManifestOptions = {}): Mani
   if (license !== undefined) {
     const licenseProblem = checkLicenseExpression(license);
     if (licenseProblem) problem('package.license', licenseProblem);
-  } else if (licenseFile === undefined) {
+  } else if (licenseFile === undefined && forPublishing) {
     problem('package.license', 'package.license (an SPDX expression such as "MIT") or package.license-file is required');
   }
 

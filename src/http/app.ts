@@ -16,6 +16,7 @@ import { RateLimiter } from './rate-limit.js';
 import { authRoutes } from './routes/auth.js';
 import { healthRoutes } from './routes/health.js';
 import { indexRoutes } from './routes/index-files.js';
+import { resolutionRoutes } from './routes/resolution.js';
 import { meRoutes } from './routes/me.js';
 import { discoveryRoutes } from './routes/discovery.js';
 import { packageRoutes } from './routes/packages.js';
@@ -148,6 +149,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
       versionRoutes(api, ctx);
       discoveryRoutes(api, ctx);
       indexRoutes(api, ctx);
+      resolutionRoutes(api, ctx);
     },
     { prefix: API_PREFIX },
   );

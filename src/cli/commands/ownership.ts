@@ -8,7 +8,7 @@ import { table } from '../terminal.js';
 import { readManifest } from './publishing.js';
 
 function packageName(session: Session, option: string | undefined): string {
-  return option ?? readManifest(process.cwd(), session.terminal).name;
+  return option ?? readManifest(process.cwd(), session.terminal, 'build').name;
 }
 
 const path = (name: string) => `/packages/${encodeURIComponent(name)}`;

@@ -28,14 +28,14 @@ export interface PackedPackage {
 }
 
 /** Reads and checks Sounio.toml in `dir` as the registry will. */
-export function readManifest(dir: string, terminal: Terminal): Manifest {
+export function readManifest(dir: string, terminal: Terminal, purpose: 'publish' | 'build' = 'publish'): Manifest {
   let text: string;
   try {
     text = readFileSync(join(dir, MANIFEST_NAME), 'utf8');
   } catch {
     throw new CliError(`there is no ${MANIFEST_NAME} in ${dir}`, { hint: 'Run this in the package directory, or pass --path DIR.' });
   }
-  const result = parseManifest(text);
+  const result = parseManifest(text, { purpose });
   for (const warning of result.warnings) terminal.err(`warning: ${MANIFEST_NAME}: ${warning}`);
   if (!result.ok) {
     throw new CliError(`${MANIFEST_NAME} is not valid`, { details: result.problems.map((problem) => `${problem.field}: ${problem.message}`) });

@@ -1,0 +1,147 @@
+// Resolver benchmark (issue 7): generated registries of 100, 1,000 and 10,000 packages × 20 versions with a
+// realistic dependency fan-out, plus adversarial registries that force backtracking. For each case it reports the
+// time `solve` takes (with the index already parsed) beside the time JSON.parse takes on the index lines the solve
+// read: the goal is resolving at no more than 3× reading. Run with `npm run bench` (or `node bench/resolver.mjs`
+// after `npm run build`). Not a test: the numbers depend on the machine.
+import { performance } from 'node:perf_hooks';
+import { solve } from '../dist/core/resolver.js';
+
+const VERSIONS = 20;
+const REPEATS = 5;
+
+/** A deterministic pseudo-random generator (mulberry32), so every run measures the same registries. */
+function random(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const versionAt = (i) => `${1 + Math.floor(i / 8)}.${i % 8}.${i % 3}`; // 1.0.0 … 3.3.1: majors, minors and patches
+
+/**
+ * `count` packages; package p depends only on packages below it (a DAG, as most real graphs are close to), with a
+ * fan-out of 0–6 (mean about 3) drawn towards recently numbered packages, and requirements `^major.minor` of an
+ * existing version, sometimes `>=`, `~` or exact.
+ */
+function generate(count, seed) {
+  const next = random(seed);
+  const files = new Map();
+  for (let p = 0; p < count; p++) {
+    const name = `pkg-${p}`;
+    const lines = [];
+    const fanOut = p === 0 ? 0 : Math.min(p, Math.floor(next() * next() * 7 + next() * 2));
+    const targets = new Set();
+    while (targets.size < fanOut) targets.add(Math.max(0, p - 1 - Math.floor(next() * next() * Math.min(p, 200))));
+    for (let v = 0; v < VERSIONS; v++) {
+      const deps = [...targets].map((t) => {
+        // Versions of a package follow its dependencies' releases: version v asks for about the dependency's v-th
+        // release (a little older at times), mostly with a caret as `cargo add` writes it, sometimes a lower bound.
+        const at = versionAt(Math.max(0, v - Math.floor(next() * next() * 4)));
+        const [major, minor] = at.split('.');
+        const shape = next();
+        const req = shape < 0.8 ? `^${major}.${minor}` : shape < 0.95 ? `>=${major}.${minor}` : `~${major}.${minor}`;
+        return { name: `pkg-${t}`, req, features: [], optional: false, default_features: true, kind: next() < 0.1 ? 'dev' : 'normal' };
+      });
+      lines.push(JSON.stringify({ name, vers: versionAt(v), deps, cksum: 'f'.repeat(64), features: {}, yanked: next() < 0.03, sounio_version: null }));
+    }
+    files.set(name, lines.join('\n') + '\n');
+  }
+  return files;
+}
+
+/**
+ * Backtracking on purpose: `root` wants `left` and `right`; every version of `left` needs a different exact
+ * version of `shared` and so does every version of `right`, and only the lowest pair agrees, so the solver must
+ * learn its way down through the newest versions first.
+ */
+function adversarial(width) {
+  const files = new Map();
+  const line = (name, vers, deps) => JSON.stringify({ name, vers, deps, cksum: 'f'.repeat(64), features: {}, yanked: false, sounio_version: null });
+  const dep = (name, req) => ({ name, req, features: [], optional: false, default_features: true, kind: 'normal' });
+  const shared = [];
+  const left = [];
+  const right = [];
+  for (let i = 0; i < width; i++) {
+    shared.push(line('shared', `1.0.${i}`, []));
+    shared.push(line('shared', `2.0.${i}`, []));
+    left.push(line('left', `1.${i}.0`, [dep('shared', `=1.0.${i}`), dep(`filler-${i % 10}`, '*')]));
+    right.push(line('right', `1.${i}.0`, [dep('shared', i === 0 ? '=1.0.0' : `=2.0.${i}`)]));
+  }
+  files.set('shared', shared.join('\n') + '\n');
+  files.set('left', left.join('\n') + '\n');
+  files.set('right', right.join('\n') + '\n');
+  for (let i = 0; i < 10; i++) files.set(`filler-${i}`, line(`filler-${i}`, '1.0.0', []) + '\n');
+  return files;
+}
+
+function parseFile(text) {
+  return text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l));
+}
+
+async function measure(label, files, rootDeps) {
+  const parsed = new Map([...files].map(([name, text]) => [name, parseFile(text)]));
+  const read = new Set();
+  const provider = { versions: (name) => (read.add(name), parsed.get(name) ?? []) };
+  const root = { name: 'bench-root', version: '0.1.0', dependencies: rootDeps.map(([name, req]) => ({ name, req, features: [], optional: false, default_features: true, kind: 'normal' })) };
+  let result;
+  const solveTimes = [];
+  for (let i = 0; i < REPEATS; i++) {
+    read.clear();
+    const start = performance.now();
+    result = await solve(root, provider, { timeBudgetMs: Number(process.env.BENCH_BUDGET_MS ?? 60_000), maxPackages: 100_000 });
+    solveTimes.push(performance.now() - start);
+  }
+  const parseTimes = [];
+  let lines = 0;
+  for (let i = 0; i < REPEATS; i++) {
+    lines = 0;
+    const start = performance.now();
+    for (const name of read) lines += parseFile(files.get(name) ?? '').length;
+    parseTimes.push(performance.now() - start);
+  }
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  const solveMs = median(solveTimes);
+  const parseMs = median(parseTimes);
+  if (!result.ok && process.env.BENCH_VERBOSE) console.error(result.message);
+  return {
+    label,
+    outcome: result.ok ? `${result.packages.length} packages` : result.code,
+    read: read.size,
+    lines,
+    solveMs,
+    parseMs,
+    ratio: solveMs / parseMs,
+  };
+}
+
+export async function resolverBenchmark() {
+  const rows = [];
+  for (const count of (process.env.BENCH_SIZES ?? '100,1000,10000').split(',').map(Number)) {
+    const files = generate(count, count);
+    const top = [count - 1, count - 2, count - 3, Math.floor(count * 0.9), Math.floor(count * 0.75)];
+    rows.push(await measure(`${count} packages × ${VERSIONS} versions`, files, top.map((p) => [`pkg-${p}`, '*'])));
+  }
+  for (const width of [20, 100]) rows.push(await measure(`adversarial backtracking (${width} versions)`, adversarial(width), [['left', '*'], ['right', '*']]));
+  return rows;
+}
+
+export function formatResolverRows(rows) {
+  const header = '| case | outcome | packages read | index lines | solve (ms) | JSON.parse (ms) | solve / parse |';
+  const rule = '|---|---|---:|---:|---:|---:|---:|';
+  const body = rows.map((r) => `| ${r.label} | ${r.outcome} | ${r.read} | ${r.lines} | ${r.solveMs.toFixed(2)} | ${r.parseMs.toFixed(2)} | ${r.ratio.toFixed(2)}× |`);
+  return [header, rule, ...body].join('\n');
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await resolverBenchmark();
+  console.log('Resolver: solve time against JSON.parse of the index lines it read (goal: ≤ 3×)\n');
+  console.log(formatResolverRows(rows));
+}
