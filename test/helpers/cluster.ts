@@ -14,8 +14,18 @@ export const PASSWORD = 'correct horse battery';
 
 /** Creates a verified user with the admin command on the given backends, then logs in over HTTP; returns a JWT. */
 export async function createUserAndLogin(children: Children, env: Record<string, string>, url: string, username: string): Promise<string> {
+  await createUser(children, env, username);
+  return login(url, username);
+}
+
+/** Creates a verified user with the admin command (with the embedded database: while no server runs). */
+export async function createUser(children: Children, env: Record<string, string>, username: string): Promise<void> {
   const created = await children.run(['admin', 'create-user', '--username', username, '--email', `${username}@example.org`, '--password', PASSWORD, '--verified'], env, 60_000);
   if (created.code !== 0) throw new Error(`create-user failed: ${created.stderr}`);
+}
+
+/** Logs a user made by createUser in over HTTP; returns a JWT. */
+export async function login(url: string, username: string): Promise<string> {
   const login = await fetch(`${url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
