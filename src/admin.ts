@@ -9,6 +9,7 @@ import { AppError } from './errors.js';
 import { createLogger } from './logger.js';
 import { resolveSecrets } from './secrets.js';
 import { createUser, setSuspended } from './services/accounts.js';
+import { seedRegistry } from './services/seed.js';
 
 export async function withContext<T>(config: Config, work: (ctx: Context) => Promise<T>): Promise<T> {
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
@@ -55,4 +56,27 @@ export async function adminSetSuspended(ctx: Context, username: string, suspende
   if (user.is_suspended === suspended) return `${user.username} is ${suspended ? 'suspended' : 'not suspended'} already`;
   await setSuspended(ctx, user, suspended, null);
   return `${user.username} is ${suspended ? 'suspended: their logins and tokens stop working' : 'no longer suspended'}`;
+}
+
+export interface SeedArgs {
+  packages: number;
+  versions: number;
+  tarballs: number;
+  tarballBytes: number;
+  seed: number;
+}
+
+/** Fills the registry with a synthetic corpus in bulk (services/seed.ts); progress goes to `progress`. */
+export async function adminSeed(ctx: Context, args: SeedArgs, progress: (line: string) => void = () => {}): Promise<string> {
+  let last = 0;
+  const summary = await seedRegistry(
+    ctx,
+    { packages: args.packages, versionsPerPackage: args.versions, tarballs: args.tarballs, tarballBytes: args.tarballBytes, seed: args.seed },
+    ({ done, total }) => {
+      if (Date.now() - last < 2000 && done < total) return;
+      last = Date.now();
+      progress(`seeded ${done} of ${total} packages`);
+    },
+  );
+  return `seeded ${summary.packages} packages, ${summary.versions} versions, ${summary.dependencies} dependencies in ${summary.seconds.toFixed(1)} s`;
 }

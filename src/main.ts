@@ -2,9 +2,9 @@
 // `sounio-registry`: the server's command line (serve, migrate, openapi; admin commands come with later issues).
 // Configuration comes only from the environment; a bad value stops the process with exit code 1 and one line
 // naming the variable.
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { adminCreateUser, adminSetSuspended, checkNewUser, withContext } from './admin.js';
+import { adminCreateUser, adminSeed, adminSetSuspended, checkNewUser, withContext } from './admin.js';
 import { EmbeddedDatabaseLockedError } from './adapters/pglite.js';
 import { openDatabase } from './backends.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
@@ -124,6 +124,31 @@ for (const [name, suspended] of [['suspend', true], ['unsuspend', false]] as con
       }
     });
 }
+
+const whole = (label: string, min: number, max: number) => (text: string): number => {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < min || value > max) throw new InvalidArgumentError(`${label} must be a whole number from ${min} to ${max}`);
+  return value;
+};
+
+admin
+  .command('seed')
+  .description('fill the registry with a synthetic corpus of packages (for benchmarks and demos), written in bulk')
+  .option('--packages <count>', 'packages to create', whole('--packages', 1, 1_000_000), 1000)
+  .option('--versions <count>', 'versions of each package', whole('--versions', 1, 100), 10)
+  .option('--tarballs <count>', 'distinct synthetic tarballs the versions share (content-addressed)', whole('--tarballs', 1, 1000), 8)
+  .option('--tarball-bytes <bytes>', 'approximate size of each tarball', whole('--tarball-bytes', 64, 10 * 1024 * 1024), 15 * 1024)
+  .option('--seed <number>', 'chooses the corpus: the same seed gives the same packages', whole('--seed', 0, 2 ** 31), 1)
+  .addHelpText('after', '\nExample:\n  DATA_DIR=/tmp/bench sounio-registry admin seed --packages 100000')
+  .action(async (options: { packages: number; versions: number; tarballs: number; tarballBytes: number; seed: number }) => {
+    const settings = config();
+    try {
+      const line = await withContext(settings, (ctx) => adminSeed(ctx, options, (progress) => process.stderr.write(progress + '\n')));
+      process.stdout.write(line + '\n');
+    } catch (error) {
+      explain(error);
+    }
+  });
 
 try {
   await program.parseAsync(process.argv);

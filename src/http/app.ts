@@ -26,6 +26,7 @@ import { userRoutes } from './routes/users.js';
 import { SHARED_SCHEMAS } from './schemas.js';
 import { webRoutes } from '../web/routes.js';
 import { sessionPrincipal } from '../web/session.js';
+import { localCacheOf } from '../services/local-cache.js';
 
 export interface AppOptions {
   /** Largest request body accepted outside the upload route, in bytes. */
@@ -53,6 +54,8 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   });
 
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
+  // Subscribe this process's document cache to change messages now, so it is on by the first request.
+  localCacheOf(ctx.kv);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);

@@ -1,12 +1,14 @@
 // Reading packages: the Package document (metadata, versions highest first, owners, downloads, latest_version),
 // versions, and their cached serialised forms.
 import type { Context } from '../context.js';
+import { canonicalName } from '../core/names.js';
 import { compareVersions, parseVersion, sortVersionsDescending, versionKey } from '../core/version.js';
 import { findPackageByName, PACKAGE_SUMMARY_COLUMNS, type PackageRow, type PackageSummaryRow } from '../db/packages.js';
 import { findVersion, listDependencies, listVersions, type VersionRow } from '../db/versions.js';
 import { notFound } from '../errors.js';
 import type { Queryable } from '../ports/database.js';
 import { cachedDocument, type SerializedDocument } from './documents.js';
+import { locallyCached } from './local-cache.js';
 import { packageCacheKeys } from './package-events.js';
 import { versionView, type VersionView } from './package-views.js';
 import { packageSummaryView, type PackageView } from './package-views.js';
@@ -63,17 +65,33 @@ export async function resolveVersion(db: Queryable, name: string, version: strin
   return { pkg, row };
 }
 
-export async function getVersion(ctx: Context, name: string, version: string): Promise<VersionView> {
-  const { pkg, row } = await resolveVersion(ctx.db, name, version);
-  return versionView(pkg.name, row, await listDependencies(ctx.db, [row.id]));
+/** resolveVersion through the process's cache (local-cache.ts): what a download needs to know, without a query. */
+export function resolveVersionCached(ctx: Context, name: string, version: string): Promise<{ pkg: PackageRow; row: VersionRow }> {
+  const canonical = canonicalName(name);
+  return locallyCached(ctx.kv, `version-row:${canonical}:${version}`, canonical, () => resolveVersion(ctx.db, name, version), () => 4096);
+}
+
+/** A version's document, kept a few seconds in the process's cache (dropped by every change of the package). */
+export function getVersion(ctx: Context, name: string, version: string): Promise<VersionView> {
+  const canonical = canonicalName(name);
+  return locallyCached(
+    ctx.kv,
+    `version:${canonical}:${version}`,
+    canonical,
+    async () => {
+      const { pkg, row } = await resolveVersion(ctx.db, name, version);
+      return versionView(pkg.name, row, await listDependencies(ctx.db, [row.id]));
+    },
+    (view) => JSON.stringify(view).length,
+  );
 }
 
 export function packageDocumentCached(ctx: Context, name: string): Promise<SerializedDocument> {
   const keys = packageCacheKeys(name);
-  return cachedDocument(ctx, keys.package, () => packageDocument(ctx.db, name), { stampKey: keys.stamp });
+  return cachedDocument(ctx, keys.package, () => packageDocument(ctx.db, name), { stampKey: keys.stamp, localGroup: canonicalName(name) });
 }
 
 export function versionsDocumentCached(ctx: Context, name: string): Promise<SerializedDocument> {
   const keys = packageCacheKeys(name);
-  return cachedDocument(ctx, keys.versions, () => listPackageVersions(ctx, name), { stampKey: keys.stamp });
+  return cachedDocument(ctx, keys.versions, () => listPackageVersions(ctx, name), { stampKey: keys.stamp, localGroup: canonicalName(name) });
 }

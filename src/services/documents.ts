@@ -7,9 +7,13 @@
 // it read before the change after the change dropped the entry, and serve that for minutes. So a change first
 // writes a new stamp for the package, then drops the entries; a build reads the stamp before it starts and again
 // after it stored its result, and drops what it stored when the stamp moved in between.
+//
+// In front of the key-value store, the hottest documents are also kept a few seconds in the process itself
+// (local-cache.ts): a hit there costs no round trip to Redis.
 import { createHash } from 'node:crypto';
 import type { Context } from '../context.js';
 import { metricsOf } from '../metrics.js';
+import { localCacheOf, locallyCached } from './local-cache.js';
 
 export interface SerializedDocument {
   body: Buffer;
@@ -19,6 +23,11 @@ export interface SerializedDocument {
 export interface CacheOptions {
   /** Key of the stamp every change of the document's subject rewrites (see above). */
   stampKey?: string;
+  /**
+   * Also keep the document in this process's cache (local-cache.ts) under this group: the canonical name of the
+   * package whose changes drop it.
+   */
+  localGroup?: string;
 }
 
 const TTL_MS = 5 * 60_000;
@@ -41,8 +50,18 @@ async function readStamp(ctx: Context, key: string): Promise<string | null> {
   return (await ctx.kv.get(key))?.toString() ?? null;
 }
 
-/** A document of any bytes (JSON, index lines), from the cache or built and cached. */
-export async function cachedBytes(ctx: Context, key: string, build: () => Promise<Buffer>, options: CacheOptions = {}): Promise<SerializedDocument> {
+/** A document of any bytes (JSON, index lines), from the caches or built and cached. */
+export function cachedBytes(ctx: Context, key: string, build: () => Promise<Buffer>, options: CacheOptions = {}): Promise<SerializedDocument> {
+  if (options.localGroup === undefined) return sharedCachedBytes(ctx, key, build, options);
+  const local = localCacheOf(ctx.kv).get<SerializedDocument>(key);
+  if (local !== undefined) {
+    metricsOf(ctx).cacheLookups.inc({ result: 'hit' });
+    return Promise.resolve(local);
+  }
+  return locallyCached(ctx.kv, key, options.localGroup, () => sharedCachedBytes(ctx, key, build, options), (document) => document.body.length + 64);
+}
+
+async function sharedCachedBytes(ctx: Context, key: string, build: () => Promise<Buffer>, options: CacheOptions): Promise<SerializedDocument> {
   try {
     const stored = await ctx.kv.get(key);
     const hit = stored === null ? null : decode(stored);

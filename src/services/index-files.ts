@@ -3,6 +3,7 @@
 // built from the database once and served from the key-value cache (documents.ts) until the package changes: a
 // publish, a yank or unyank, a deletion (package-events.ts).
 import type { Context } from '../context.js';
+import { canonicalName } from '../core/names.js';
 import type { DependencyKind } from '../core/manifest.js';
 import { findPackageByName } from '../db/packages.js';
 import { listDependencies, listIndexVersions, type DependencyRow, type IndexVersionRow } from '../db/versions.js';
@@ -81,5 +82,5 @@ export async function buildIndexFile(ctx: Context, name: string): Promise<Buffer
 
 export function indexFileCached(ctx: Context, name: string): Promise<SerializedDocument> {
   const keys = packageCacheKeys(name);
-  return cachedBytes(ctx, keys.index, () => buildIndexFile(ctx, name), { stampKey: keys.stamp });
+  return cachedBytes(ctx, keys.index, () => buildIndexFile(ctx, name), { stampKey: keys.stamp, localGroup: canonicalName(name) });
 }

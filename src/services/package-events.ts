@@ -5,8 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from '../context.js';
 import { canonicalName } from '../core/names.js';
+import { localCacheOf, PACKAGE_CHANGED_CHANNEL } from './local-cache.js';
 
-export const PACKAGE_CHANGED_CHANNEL = 'package-changed';
+export { PACKAGE_CHANGED_CHANNEL };
 
 /** Outlives any document build; a stamp that expired only makes a build not cache its result. */
 const STAMP_TTL_MS = 15 * 60_000;
@@ -35,6 +36,8 @@ export async function packageChanged(ctx: Context, name: string, change: Package
   const steps = [
     () => ctx.kv.set(keys.stamp, randomUUID(), STAMP_TTL_MS),
     () => ctx.kv.del(keys.package, keys.versions, ...(change === 'everything' ? [keys.index] : [])),
+    // This process's cache at once (so the caller reads its own write), the others' when the message arrives.
+    async () => localCacheOf(ctx.kv).drop(canonicalName(name)),
     () => ctx.kv.publish(PACKAGE_CHANGED_CHANNEL, canonicalName(name)),
   ];
   // In order (the stamp before the deletion), each tried even when an earlier one failed.

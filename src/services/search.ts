@@ -5,6 +5,7 @@ import type { Context } from '../context.js';
 import { canonicalName, isValidPackageName } from '../core/names.js';
 import { SEARCH_LIMITS, searchPackages, type SearchOrder } from '../db/search.js';
 import { badRequest } from '../errors.js';
+import { CATALOG_GROUP, locallyCached } from './local-cache.js';
 import { packageSummaryView, type PackageView } from './package-views.js';
 
 export const MAX_QUERY_LENGTH = 200;
@@ -67,6 +68,12 @@ export async function search(ctx: Context, input: SearchInput): Promise<SearchRe
   if (input.q.length > MAX_QUERY_LENGTH) {
     throw badRequest(`The search query q is longer than ${MAX_QUERY_LENGTH} characters.`, { location: 'querystring', field: 'q' });
   }
+  // Kept a few seconds in the process (local-cache.ts), dropped by any package change: hot queries cost no query.
+  const key = `search:${JSON.stringify([input.q, input.page, input.perPage, input.category ?? null, input.keywords ?? null, input.order ?? null])}`;
+  return locallyCached(ctx.kv, key, CATALOG_GROUP, () => runSearch(ctx, input), (view) => view.packages.length * 600 + key.length);
+}
+
+async function runSearch(ctx: Context, input: SearchInput): Promise<SearchResultsView> {
   const parsed = parseQuery(input.q);
   const { rows, total } = await searchPackages(ctx.db, {
     ...parsed,

@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { latestVersion, parseVersion, versionKey } from '../../src/core/version.js';
 import { canonicalName } from '../../src/core/names.js';
+import { packageChanged } from '../../src/services/package-events.js';
 import { published } from '../helpers/packages.js';
 import { describeEachBackend, type TestRegistry } from '../helpers/registry.js';
 import { signUp, type TestUser } from '../helpers/users.js';
@@ -352,9 +353,12 @@ describeEachBackend('discovery', (registry) => {
       // Owner changes are searchable at once.
       const pkg = await r.ctx.db.query<{ id: string }>("SELECT id FROM packages WHERE name = 'owned-thing'");
       expect(await searchNames('q=secondzed')).toEqual([]);
+      // Written straight to the table (the trigger is under test), then announced as the owner services announce it.
       await r.ctx.db.query('INSERT INTO package_owners (package_id, user_id) VALUES ($1, $2)', [pkg.rows[0]!.id, people.second.user.id]);
+      await packageChanged(r.ctx, 'owned-thing');
       expect(await searchNames('q=secondzed')).toEqual(['owned-thing']);
       await r.ctx.db.query('DELETE FROM package_owners WHERE package_id = $1 AND user_id = $2', [pkg.rows[0]!.id, people.second.user.id]);
+      await packageChanged(r.ctx, 'owned-thing');
       expect(await searchNames('q=secondzed')).toEqual([]);
     });
 

@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Context } from '../../context.js';
-import { getVersion, resolveVersion, versionsDocumentCached } from '../../services/catalog.js';
+import { getVersion, resolveVersionCached, versionsDocumentCached } from '../../services/catalog.js';
 import { countDownload } from '../../services/downloads.js';
 import { setVersionYanked } from '../../services/packages.js';
 import { publishVersion } from '../../services/publish.js';
@@ -120,7 +120,7 @@ export function versionRoutes(api: FastifyInstance, ctx: Context): void {
       },
     },
     async (request, reply) => {
-      const { pkg, row } = await resolveVersion(ctx.db, request.params.name, request.params.version);
+      const { pkg, row } = await resolveVersionCached(ctx, request.params.name, request.params.version);
       const etag = `"${row.checksum}"`;
       const filename = `${pkg.name}-${row.version}.tar.gz`;
       const counted = request.method === 'GET';

@@ -1,0 +1,453 @@
+// `npm run bench` (issue 10): the registry against the limit of its platform, side by side in one run.
+//  1. Seeds registries with `sounio-registry admin seed` (1,000 and 100,000 packages, ~10 versions each, 15 KB
+//     tarballs), once: seeded data directories (and PostgreSQL databases) are kept under BENCH_ROOT and reused.
+//  2. Starts the registry on the embedded backends, and on PostgreSQL + Redis when TEST_DATABASE_URL and
+//     TEST_REDIS_URL are set; rate limiting on, limits raised so nothing is refused.
+//  3. Starts a bare node:http server (bench/bare-server.mjs) answering with the bytes the registry returned.
+//  4. Loads both with autocannon, alternating per workload (50 connections, warm-up, then BENCH_DURATION s each).
+//  5. Publishes a tarball just under 10 MiB and samples the server's RSS during the upload.
+//  6. Runs the resolver benchmark (bench/resolver.mjs).
+//  7. Prints and writes bench/RESULTS.md (numbers between the BENCH:BEGIN/END markers; notes outside them stay).
+// Environment: BENCH_PACKAGES (1000,100000), BENCH_DURATION (10), BENCH_WARMUP (3), BENCH_CONNECTIONS (50),
+// BENCH_BACKENDS (embedded,postgres), BENCH_WORKLOADS (all), BENCH_ROOT (/tmp/sounio-bench), BENCH_RESOLVER (on),
+// BENCH_DIST (dist/), BENCH_OUT (bench/RESULTS.md).
+import autocannon from 'autocannon';
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import pg from 'pg';
+import tar from 'tar-stream';
+import { formatResolverRows, resolverBenchmark } from './resolver.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = join(here, '..');
+const env = process.env;
+// BENCH_DIST: measure another build (a copy of dist/ made before a change, for a before/after comparison).
+const DIST = env.BENCH_DIST ?? join(root, 'dist');
+const { generateCorpus, VOCABULARY } = await import(join(DIST, 'services', 'seed.js'));
+const SIZES = (env.BENCH_PACKAGES ?? '1000,100000').split(',').map(Number);
+const DURATION = Number(env.BENCH_DURATION ?? 10);
+const WARMUP = Number(env.BENCH_WARMUP ?? 3);
+const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
+const BENCH_ROOT = env.BENCH_ROOT ?? '/tmp/sounio-bench';
+const WANTED_BACKENDS = (env.BENCH_BACKENDS ?? 'embedded,postgres').split(',');
+const WANTED_WORKLOADS = env.BENCH_WORKLOADS?.split(',');
+const VERSIONS = 10;
+const LIMITS = Object.fromEntries(
+  ['SEARCH_ANON', 'SEARCH_AUTH', 'DOWNLOAD_ANON', 'DOWNLOAD_AUTH', 'PUBLISH_AUTH', 'OTHER_ANON', 'OTHER_AUTH', 'ACCOUNT', 'WEB_ANON', 'WEB_AUTH'].map((n) => [`RATE_LIMIT_${n}`, '1000000000']),
+);
+const log = (line) => process.stderr.write(`[bench] ${line}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Backends and seeding
+// ---------------------------------------------------------------------------------------------------------------
+
+function backendsFor(size) {
+  const list = [];
+  if (WANTED_BACKENDS.includes('embedded')) list.push({ kind: 'embedded', dataDir: join(BENCH_ROOT, `embedded-${size}`), env: {} });
+  if (WANTED_BACKENDS.includes('postgres') && env.TEST_DATABASE_URL && env.TEST_REDIS_URL) {
+    const url = new URL(env.TEST_DATABASE_URL);
+    url.pathname = `/sounio_bench_${size}`;
+    list.push({
+      kind: 'postgres',
+      dataDir: join(BENCH_ROOT, `postgres-${size}`),
+      database: `sounio_bench_${size}`,
+      env: { DATABASE_URL: url.toString(), REDIS_URL: env.TEST_REDIS_URL, REDIS_PREFIX: `sounio-bench-${size}-${Date.now()}:` },
+    });
+  }
+  return list;
+}
+
+function registryEnv(backend, extra = {}) {
+  return { ...process.env, DATA_DIR: backend.dataDir, LOG_LEVEL: 'warn', RATE_LIMITS: 'on', ...LIMITS, METRICS: 'on', ...backend.env, ...extra };
+}
+
+function runAdmin(backend, args) {
+  const result = spawnSync(process.execPath, [join(DIST, 'main.js'), 'admin', ...args], { env: registryEnv(backend), stdio: ['ignore', 'pipe', 'inherit'], encoding: 'utf8' });
+  return { status: result.status, output: result.stdout.trim() };
+}
+
+async function ensureSeeded(backend, size) {
+  const marker = join(backend.dataDir, `seeded-${size}.txt`);
+  if (existsSync(marker)) return { reused: true, line: readFileSync(marker, 'utf8').trim() };
+  mkdirSync(backend.dataDir, { recursive: true });
+  if (backend.kind === 'postgres') {
+    const admin = new pg.Client({ connectionString: env.TEST_DATABASE_URL });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${backend.database} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${backend.database}`);
+    await admin.end();
+  }
+  log(`seeding ${size} packages on ${backend.kind} ...`);
+  const started = Date.now();
+  const { status, output } = runAdmin(backend, ['seed', '--packages', String(size), '--versions', String(VERSIONS)]);
+  if (status !== 0) throw new Error(`admin seed failed on ${backend.kind}`);
+  const line = `${output} (wall ${((Date.now() - started) / 1000).toFixed(0)} s, ${new Date().toISOString()})`;
+  writeFileSync(marker, line + '\n');
+  return { reused: false, line };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Processes
+// ---------------------------------------------------------------------------------------------------------------
+
+let nextPort = 39100 + Math.floor(Math.random() * 500);
+
+async function waitFor(url, child, seconds = 60) {
+  for (let i = 0; i < seconds * 10; i++) {
+    if (child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode})`);
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      /* not yet */
+    }
+    await sleep(100);
+  }
+  throw new Error(`${url} did not answer in ${seconds} s`);
+}
+
+async function startRegistry(backend) {
+  const port = nextPort++;
+  const child = spawn(process.execPath, [join(DIST, 'main.js'), 'serve'], {
+    env: registryEnv(backend, { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}` }),
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/healthz`, child);
+  return { child, base, stop: () => stop(child) };
+}
+
+async function startBare(captures) {
+  const port = nextPort++;
+  const file = join(BENCH_ROOT, `captures-${port}.json`);
+  writeFileSync(file, JSON.stringify(captures));
+  const child = spawn(process.execPath, [join(here, 'bare-server.mjs'), file, String(port)], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const base = `http://127.0.0.1:${port}`;
+  await waitFor(`${base}/__ready__`, child).catch(() => {}); // 404 is an answer too: poll once it listens
+  for (let i = 0; i < 100; i++) {
+    try {
+      await fetch(`${base}/`);
+      break;
+    } catch {
+      await sleep(100);
+    }
+  }
+  return { child, base, stop: () => stop(child) };
+}
+
+function stop(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}
+
+function rssOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+)/.exec(status)[1]) * 1024;
+  } catch {
+    return 0;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Workloads
+// ---------------------------------------------------------------------------------------------------------------
+
+const SKIPPED_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'x-request-id', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
+
+async function capture(base, path) {
+  const response = await fetch(base + path);
+  const body = Buffer.from(await response.arrayBuffer());
+  const headers = {};
+  response.headers.forEach((value, name) => {
+    if (!SKIPPED_HEADERS.has(name)) headers[name] = value;
+  });
+  return { status: response.status, headers, body: body.toString('base64'), bytes: body.length };
+}
+
+/** Typos of a word: a letter dropped, two swapped, one doubled. */
+function typos(word) {
+  const out = [];
+  for (let i = 0; i < word.length; i++) out.push(word.slice(0, i) + word.slice(i + 1));
+  for (let i = 0; i + 1 < word.length; i++) out.push(word.slice(0, i) + word[i + 1] + word[i] + word.slice(i + 2));
+  for (let i = 0; i < word.length; i++) out.push(word.slice(0, i + 1) + word.slice(i));
+  return out.filter((typo) => typo.length >= 2 && typo !== word);
+}
+
+/** An endless supply of distinct queries from the corpus's vocabulary: single words, typos, pairs, prefixes, names. */
+function* coldQueries(corpus, exclude) {
+  const seen = new Set(exclude);
+  const words = [...new Set(VOCABULARY)];
+  const emit = function* (query) {
+    if (!seen.has(query)) {
+      seen.add(query);
+      yield query;
+    }
+  };
+  for (const word of words) yield* emit(word);
+  for (const word of words) for (const typo of typos(word)) yield* emit(typo);
+  for (const word of words) if (word.length > 4) yield* emit(word.slice(0, 3));
+  for (let i = 0; i < corpus.length; i += 7) yield* emit(corpus[i].name);
+  for (let i = 0; ; i++) {
+    const a = words[i % words.length];
+    const b = words[Math.floor(i / words.length) % words.length];
+    const t = typos(b);
+    yield* emit(`${a} ${b}`);
+    yield* emit(`${a} ${t[i % t.length]}`);
+  }
+}
+
+function workloadsFor(corpus) {
+  const hot = corpus[0];
+  const version = [...hot.versions].reverse().find((v) => !v.yanked).version;
+  const popular = ['json', 'http', 'async', 'parser', 'serde', 'crypto', 'regex', 'cli', 'log', 'time', 'rand', 'web server', 'database', 'tokio', 'yaml', 'image', 'math', 'test', hot.name, corpus[1].name];
+  const cold = coldQueries(corpus, [...popular, 'http client']);
+  const q = (query) => `/api/v1/search?q=${encodeURIComponent(query)}`;
+  return [
+    { id: 'package', label: 'GET /packages/{name} (hot)', paths: [`/api/v1/packages/${hot.name}`] },
+    { id: 'version', label: 'GET /packages/{name}/versions/{v}', paths: [`/api/v1/packages/${hot.name}/versions/${version}`] },
+    { id: 'download', label: 'GET …/download (15 KB)', paths: [`/api/v1/packages/${hot.name}/versions/${version}/download`] },
+    { id: 'index', label: 'GET /index/{name}', paths: [`/api/v1/index/${hot.name}`] },
+    { id: 'search-hot', label: 'search, 20 hot queries', paths: popular.map(q) },
+    {
+      id: 'search-cold',
+      label: 'search, cold (distinct queries)',
+      paths: [],
+      fallback: { prefix: '/api/v1/search', path: q('http client') },
+      next: () => q(cold.next().value),
+    },
+  ].filter((workload) => WANTED_WORKLOADS === undefined || WANTED_WORKLOADS.includes(workload.id));
+}
+
+function load(base, workload, seconds) {
+  return new Promise((resolve, reject) => {
+    let i = 0;
+    const instance = autocannon(
+      {
+        url: base,
+        connections: CONNECTIONS,
+        timeout: 30,
+        duration: seconds,
+        requests: [
+          {
+            method: 'GET',
+            setupRequest: (request) => {
+              request.path = workload.next ? workload.next() : workload.paths[i++ % workload.paths.length];
+              return request;
+            },
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    instance.on('error', reject);
+  });
+}
+
+async function measure(base, workload) {
+  if (WARMUP > 0) await load(base, workload, WARMUP);
+  const result = await load(base, workload, DURATION);
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    total: result.requests.total,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Publish RSS
+// ---------------------------------------------------------------------------------------------------------------
+
+async function bigTarball(name, version) {
+  const pack = tar.pack();
+  const prefix = `${name}-${version}/`;
+  const files = {
+    'Sounio.toml': `[package]\nname = "${name}"\nversion = "${version}"\ndescription = "A big package for the publish benchmark"\nlicense = "MIT"\n`,
+    'README.md': `# ${name}\n\nBig.\n`,
+    'src/lib.sio': 'fn main() {}\n',
+    'data/blob.bin': randomBytes(10 * 1024 * 1024 - 64 * 1024), // incompressible: the gzip stays just under 10 MiB
+  };
+  for (const [path, content] of Object.entries(files)) pack.entry({ name: prefix + path, mtime: new Date(0), mode: 0o644 }, content);
+  pack.finalize();
+  const chunks = [];
+  for await (const chunk of pack) chunks.push(chunk);
+  return gzipSync(Buffer.concat(chunks));
+}
+
+async function publishRss(registry) {
+  const login = await fetch(`${registry.base}/api/v1/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email: 'bench-publisher@example.org', password: 'bench-password-123' }),
+  });
+  if (!login.ok) throw new Error(`login failed: ${login.status} ${await login.text()}`);
+  const { token } = await login.json();
+  const name = `big-${Date.now().toString(36)}`;
+  const tarball = await bigTarball(name, '1.0.0');
+  const form = new FormData();
+  form.append('version', '1.0.0');
+  form.append('tarball', new Blob([tarball], { type: 'application/gzip' }), 'package.tar.gz');
+  const pid = registry.child.pid;
+  global.gc?.();
+  await sleep(500);
+  const baseline = rssOf(pid);
+  let peak = baseline;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssOf(pid))), 5);
+  const started = Date.now();
+  const response = await fetch(`${registry.base}/api/v1/packages/${name}/versions`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const text = await response.text();
+  await sleep(200);
+  clearInterval(sampler);
+  if (response.status !== 201) throw new Error(`publish failed: ${response.status} ${text.slice(0, 300)}`);
+  return { bytes: tarball.length, baseline, peak, growth: peak - baseline, seconds: (Date.now() - started) / 1000 };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The run
+// ---------------------------------------------------------------------------------------------------------------
+
+const mb = (bytes) => (bytes / 1024 / 1024).toFixed(1);
+const fmt = (n, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+
+function machine() {
+  const cpus = os.cpus();
+  const lscpu = spawnSync('sh', ['-c', 'grep -m1 "model name" /proc/cpuinfo; uname -sr'], { encoding: 'utf8' }).stdout.trim().replace(/\n/g, '; ');
+  const pgVersion = env.TEST_DATABASE_URL ? spawnSync('psql', [env.TEST_DATABASE_URL, '-Atc', 'SHOW server_version'], { encoding: 'utf8' }).stdout.trim() : null;
+  const redisVersion = env.TEST_REDIS_URL ? spawnSync('redis-cli', ['-u', env.TEST_REDIS_URL, 'INFO', 'server'], { encoding: 'utf8' }).stdout.match(/redis_version:(\S+)/)?.[1] : null;
+  return [
+    `${cpus.length} CPU cores (${cpus[0]?.model ?? 'unknown'}), ${mb(os.totalmem())} MiB RAM; ${lscpu}`,
+    `Node ${process.version}; autocannon in the bench process, ${CONNECTIONS} connections, ${WARMUP} s warm-up + ${DURATION} s per measurement`,
+    pgVersion ? `PostgreSQL ${pgVersion}, Redis ${redisVersion ?? '?'} on the same machine` : 'PostgreSQL + Redis not measured (TEST_DATABASE_URL / TEST_REDIS_URL unset)',
+    `load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+  ];
+}
+
+async function main() {
+  const started = Date.now();
+  const machineLines = machine();
+  const rows = []; // { size, backend, workload, label, bare, registry }
+  const seeds = [];
+  const publishes = [];
+  const bytes = {};
+  for (const size of SIZES) {
+    const corpus = generateCorpus({ packages: size, versionsPerPackage: VERSIONS, seed: 1 });
+    for (const backend of backendsFor(size)) {
+      const seed = await ensureSeeded(backend, size);
+      seeds.push({ size, backend: backend.kind, ...seed });
+      log(`${backend.kind}, ${size} packages: ${seed.line}`);
+      runAdmin(backend, ['create-user', '--username', 'bench-publisher', '--email', 'bench-publisher@example.org', '--password', 'bench-password-123', '--verified']);
+      const registry = await startRegistry(backend);
+      try {
+        for (const workload of workloadsFor(corpus)) {
+          log(`${size} ${backend.kind} ${workload.id}: capturing ...`);
+          const captures = {};
+          for (const path of workload.paths) captures[path] = await capture(registry.base, path);
+          const fallbacks = {};
+          if (workload.fallback) fallbacks[workload.fallback.prefix] = await capture(registry.base, workload.fallback.path);
+          const sample = Object.values(captures)[0] ?? Object.values(fallbacks)[0];
+          if (sample.status !== 200) throw new Error(`${workload.id}: the registry answered ${sample.status}`);
+          bytes[workload.id] = sample.bytes;
+          const bare = await startBare({ captures, fallbacks });
+          try {
+            log(`${size} ${backend.kind} ${workload.id}: bare server ...`);
+            const bareResult = await measure(bare.base, workload);
+            log(`  bare ${fmt(bareResult.rps)} req/s; registry ...`);
+            const registryResult = await measure(registry.base, workload);
+            log(`  registry ${fmt(registryResult.rps)} req/s (${fmt(registryResult.rps / bareResult.rps, 2)}×), p99 ${registryResult.p99} ms`);
+            rows.push({ size, backend: backend.kind, workload: workload.id, label: workload.label, bare: bareResult, registry: registryResult });
+          } finally {
+            await bare.stop();
+          }
+        }
+        if (size === SIZES[0] && (WANTED_WORKLOADS === undefined || WANTED_WORKLOADS.includes('publish'))) {
+          const result = await publishRss(registry);
+          publishes.push({ size, backend: backend.kind, ...result });
+          log(`publish of ${mb(result.bytes)} MiB on ${backend.kind}: RSS +${mb(result.growth)} MiB`);
+        }
+      } finally {
+        await registry.stop();
+      }
+    }
+  }
+  let resolverRows = null;
+  if ((env.BENCH_RESOLVER ?? 'on') !== 'off') {
+    log('resolver benchmark ...');
+    resolverRows = await resolverBenchmark();
+  }
+  const report = render({ machineLines, rows, seeds, publishes, bytes, resolverRows, minutes: (Date.now() - started) / 60_000 });
+  process.stdout.write(report + '\n');
+  writeResults(report);
+}
+
+const TARGETS = { package: 0.6, version: null, download: 0.5, index: 0.6, 'search-hot': 0.5, 'search-cold': 0.05 };
+
+function render({ machineLines, rows, seeds, publishes, bytes, resolverRows, minutes }) {
+  const out = [];
+  out.push(`Measured ${new Date().toISOString()} (the whole run took ${minutes.toFixed(1)} min).`, '');
+  out.push('### Machine', '', ...machineLines.map((line) => `- ${line}`), '');
+  out.push('### Seeds', '', ...seeds.map((s) => `- ${s.backend}, ${s.size} packages: ${s.line}${s.reused ? ' (seeded by an earlier run, reused)' : ''}`), '');
+  out.push('### Throughput and latency against the bare node:http server', '');
+  out.push('| packages | backend | workload | bytes | bare req/s | registry req/s | ratio | target | registry p50 / p99 ms | bare p50 / p99 ms | non-2xx |');
+  out.push('|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+  for (const row of rows) {
+    const ratio = row.registry.rps / row.bare.rps;
+    const target = TARGETS[row.workload];
+    const verdict = target == null ? '–' : `≥ ${target} ${ratio >= target ? '✔' : '✘'}`;
+    out.push(
+      `| ${row.size} | ${row.backend} | ${row.label} | ${bytes[row.workload] ?? ''} | ${fmt(row.bare.rps)} | ${fmt(row.registry.rps)} | ${fmt(ratio, 2)}× | ${verdict} | ${row.registry.p50} / ${row.registry.p99} | ${row.bare.p50} / ${row.bare.p99} | ${row.registry.non2xx + row.registry.errors} |`,
+    );
+  }
+  out.push('');
+  const small = Math.min(...SIZES);
+  const large = Math.max(...SIZES);
+  if (small !== large) {
+    out.push(`### Latency at ${large} packages against ${small} (registry p99; target for cold search ≤ 1.5×)`, '');
+    out.push('| backend | workload | p99 small ms | p99 large ms | ratio | p50 ratio |', '|---|---|---:|---:|---:|---:|');
+    for (const row of rows.filter((r) => r.size === large)) {
+      const base = rows.find((r) => r.size === small && r.backend === row.backend && r.workload === row.workload);
+      if (!base) continue;
+      const ratio = row.registry.p99 / base.registry.p99;
+      const mark = row.workload === 'search-cold' ? (ratio <= 1.5 ? ' ✔' : ' ✘') : '';
+      out.push(`| ${row.backend} | ${row.label} | ${base.registry.p99} | ${row.registry.p99} | ${fmt(ratio, 2)}×${mark} | ${fmt(row.registry.p50 / base.registry.p50, 2)}× |`);
+    }
+    out.push('');
+  }
+  if (publishes.length > 0) {
+    out.push('### Publish of a tarball just under the 10 MiB limit (target: peak RSS growth ≤ 64 MiB)', '');
+    out.push('| backend | tarball MiB | RSS before MiB | peak RSS MiB | growth MiB | seconds |', '|---|---:|---:|---:|---:|---:|');
+    for (const p of publishes) out.push(`| ${p.backend} | ${mb(p.bytes)} | ${mb(p.baseline)} | ${mb(p.peak)} | ${mb(p.growth)} ${p.growth <= 64 * 1024 * 1024 ? '✔' : '✘'} | ${fmt(p.seconds, 2)} |`);
+    out.push('');
+  }
+  if (resolverRows) out.push('### Resolver (bench/resolver.mjs)', '', formatResolverRows(resolverRows), '');
+  return out.join('\n');
+}
+
+function writeResults(report) {
+  const file = env.BENCH_OUT ?? join(here, 'RESULTS.md');
+  const begin = '<!-- BENCH:BEGIN (written by npm run bench) -->';
+  const end = '<!-- BENCH:END -->';
+  let text = existsSync(file) ? readFileSync(file, 'utf8') : `# Benchmark results\n\n${begin}\n${end}\n`;
+  if (!text.includes(begin)) text += `\n${begin}\n${end}\n`;
+  const before = text.slice(0, text.indexOf(begin));
+  const after = text.slice(text.indexOf(end) + end.length);
+  writeFileSync(file, `${before}${begin}\n${report}\n${end}${after}`);
+  log(`wrote ${file}`);
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
