@@ -18,7 +18,7 @@ export function isConnectionError(error: unknown): boolean {
     // SQLSTATE class 08 (connection exception), 57P01-03 (shutdown, cannot connect now), 53300 (too many connections).
     if (code.startsWith('08') || ['57P01', '57P02', '57P03', '53300'].includes(code)) return true;
   }
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED/i.test(error.message);
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connect ECONNREFUSED|Query read timeout|Client was closed and is not queryable/i.test(error.message);
 }
 
 function translate(error: unknown): unknown {
@@ -55,12 +55,25 @@ export class PgDatabase implements Database {
     }
   }
 
+  /**
+   * A client checked out of the pool has no 'error' listener of the pool's (it has one only while idle), and its
+   * connection can fail between two statements (the server gone, the network cut): an 'error' event nobody listens
+   * to would crash the process. So every checked-out client gets one until it is released, which notes the failure
+   * (the client is then dropped on release); the statement that follows fails as a connection error.
+   */
+  private readonly checkedOut = new WeakMap<pg.PoolClient, { listener: (error: Error) => void; failed: boolean }>();
+
   private async connect(): Promise<pg.PoolClient> {
+    let client: pg.PoolClient;
     try {
-      return await this.pool.connect();
+      client = await this.pool.connect();
     } catch (error) {
       throw translate(error);
     }
+    const entry = { failed: false, listener: (_error: Error) => void (entry.failed = true) };
+    this.checkedOut.set(client, entry);
+    client.on('error', entry.listener);
+    return client;
   }
 
   /**
@@ -69,7 +82,12 @@ export class PgDatabase implements Database {
    * dropped client's leftover messages (after that every query failed, and the process could crash).
    */
   private release(client: pg.PoolClient, broken: boolean): void {
-    client.release(broken && this.kind === 'postgres');
+    const entry = this.checkedOut.get(client);
+    if (entry !== undefined) {
+      client.off('error', entry.listener);
+      this.checkedOut.delete(client);
+    }
+    client.release((broken || entry?.failed === true) && this.kind === 'postgres');
   }
 
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {

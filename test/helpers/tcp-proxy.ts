@@ -1,0 +1,82 @@
+// A TCP proxy of a test's own between the registry and a backend (PostgreSQL, s3rver ...), so a test can make the
+// backend unreachable without touching the shared server: `cut()` destroys every open connection (RST) and from
+// then on resets each new one as soon as it is accepted, which a client sees at once as a failed connection, never
+// as a hang; `restore()` forwards again. The proxy listens on 127.0.0.1 and a free port for its whole life, so the
+// address the registry was given stays valid across cuts.
+import { createServer, connect, type AddressInfo, type Server, type Socket } from 'node:net';
+
+export interface TcpProxy {
+  /** The port the proxy listens on (127.0.0.1). */
+  port: number;
+  /** Connections accepted so far (forwarded or reset). */
+  accepted(): number;
+  /** Connections currently open through the proxy. */
+  open(): number;
+  /** Destroys every open connection and resets new ones until `restore()`. */
+  cut(): void;
+  /** Forwards new connections again. */
+  restore(): void;
+  readonly isCut: boolean;
+  close(): Promise<void>;
+}
+
+function reset(socket: Socket): void {
+  // resetAndDestroy sends an RST (the peer sees ECONNRESET) rather than a graceful FIN.
+  if (typeof socket.resetAndDestroy === 'function' && !socket.destroyed) socket.resetAndDestroy();
+  else socket.destroy();
+}
+
+export async function startTcpProxy(target: { host: string; port: number }): Promise<TcpProxy> {
+  const pairs = new Set<[Socket, Socket]>();
+  let cut = false;
+  let accepted = 0;
+  const server: Server = createServer((client) => {
+    accepted++;
+    if (cut) {
+      client.on('error', () => {});
+      reset(client);
+      return;
+    }
+    const upstream = connect({ host: target.host, port: target.port });
+    const pair: [Socket, Socket] = [client, upstream];
+    pairs.add(pair);
+    const end = () => {
+      pairs.delete(pair);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', end).on('close', end);
+    upstream.on('error', end).on('close', end);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    port,
+    accepted: () => accepted,
+    open: () => pairs.size,
+    cut: () => {
+      cut = true;
+      for (const pair of [...pairs]) {
+        pairs.delete(pair);
+        for (const socket of pair) reset(socket);
+      }
+    },
+    restore: () => {
+      cut = false;
+    },
+    get isCut() {
+      return cut;
+    },
+    close: async () => {
+      cut = true;
+      for (const pair of [...pairs]) for (const socket of pair) reset(socket);
+      pairs.clear();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
