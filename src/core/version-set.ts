@@ -245,13 +245,17 @@ export class VersionSet {
     private readonly releases: Intervals,
     private readonly prereleases: Intervals,
     private readonly label: string | null,
+    /** The one version in the set, when it was made by `exact`: a fast path for the solver's commonest checks. */
+    private readonly single: Version | null = null,
   ) {}
 
   /** The set holding `version` alone (build metadata ignored, as precedence ignores it). */
   static exact(version: Version): VersionSet {
     const after = { ...version, prerelease: [...version.prerelease, 0], build: [] };
-    if (version.prerelease.length > 0) return new VersionSet(NO_INTERVALS, [canonicalInterval('prerelease', version, after)!], null);
-    return new VersionSet([canonicalInterval('release', version, nextRelease(version))!], NO_INTERVALS, null);
+    if (version.prerelease.length > 0) {
+      return new VersionSet(NO_INTERVALS, [canonicalInterval('prerelease', version, after)!], null, version);
+    }
+    return new VersionSet([canonicalInterval('release', version, nextRelease(version))!], NO_INTERVALS, null, version);
   }
 
   /** The versions a requirement matches; printed as `label`, by default the requirement's normalised text. */
@@ -317,10 +321,14 @@ export class VersionSet {
   }
 
   isSubsetOf(other: VersionSet): boolean {
+    if (this === other) return true;
+    if (this.single !== null) return other.contains(this.single);
     return isSubset(this.releases, other.releases) && isSubset(this.prereleases, other.prereleases);
   }
 
   isDisjointFrom(other: VersionSet): boolean {
+    if (this.single !== null) return !other.contains(this.single);
+    if (other.single !== null) return !this.contains(other.single);
     return isDisjoint(this.releases, other.releases) && isDisjoint(this.prereleases, other.prereleases);
   }
 

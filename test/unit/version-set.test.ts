@@ -137,7 +137,7 @@ const version: fc.Arbitrary<Version> = fc.record({ major: number, minor: number,
 const operator = fc.constantFrom('^', '~', '=', '>', '>=', '<', '<=', '');
 const comparator = fc
   .tuple(operator, version, fc.nat(2))
-  .map(([op, { major, minor, patch, prerelease: pre }], shape) =>
+  .map(([op, { major, minor, patch, prerelease: pre }, shape]) =>
     shape === 0 ? `${op}${major}` : shape === 1 ? `${op}${major}.${minor}` : `${op}${versionKey({ major, minor, patch, prerelease: pre, build: [] })}`,
   );
 const requirementText = fc.oneof(

@@ -3,26 +3,30 @@
 // back; decision making picks a version for the waiting package with the fewest candidates and adds its
 // dependencies as incompatibilities, lazily.
 //
-// What keeps it fast: incompatibilities are indexed by package, so propagation only looks at those about packages
-// that just changed; each remembers when it was found contradicted, so it is not looked at again until the solver
-// backtracks past that point; the waiting packages sit in a priority queue; and a version's dependency
-// incompatibilities are made once, so deciding it again after a backjump costs little.
+// What keeps it fast: incompatibilities are indexed by package and grouped by term (incompatibility-index.ts), so
+// propagation only looks at those whose term about a package that just changed is now satisfied; each remembers
+// when it was found contradicted, so it is not looked at again until the solver backtracks past that point; the
+// waiting packages sit in a priority queue; a version's dependency incompatibilities are made once, so deciding it
+// again costs little; and backtracking after a conflict is chronological (one level) rather than all the way to
+// the previous satisfier's level, so that learning a fact about one package does not throw away every unrelated
+// decision made since (as in Nadel and Ryvchin's chronological backtracking for CDCL, SAT 2018).
 import { VersionSet } from '../version-set.js';
 import type { Resolved } from '../resolver.js';
 import type { Budget } from './budget.js';
+import { IncompatibilityIndex } from './incompatibility-index.js';
 import { Incompatibility, isTerminal, priorCause, type RootIdentity } from './incompatibility.js';
 import { PartialSolution, type Decision } from './partial-solution.js';
 import { realOf, type Dependency, type PackageRef, type RealPackage, type Registry, type VersionDependencies, type VersionRecord } from './packages.js';
 import { DecisionQueue } from './queue.js';
 import { qualifier } from './report.js';
-import { negate, negative, positive, type Term } from './term.js';
+import { negate, negative, positive, satisfies, type Term } from './term.js';
 
 export type Outcome = { ok: true; packages: Resolved[] } | { ok: false; failure: Incompatibility };
 
 interface VersionIncompatibilities {
   readonly dependencies: readonly Incompatibility[];
-  /** Packages that a dependency needs in a range where they have no candidate version. */
-  readonly impossible: readonly PackageRef[];
+  /** For each dependency whose whole range has no candidate version, the incompatibility that says so. */
+  readonly impossible: readonly Incompatibility[];
 }
 
 /** Thrown by conflict resolution when it derives that the root cannot be selected. */
@@ -33,8 +37,9 @@ class NoSolution {
 export class Solver {
   private readonly solution = new PartialSolution();
   private readonly queue = new DecisionQueue();
-  /** Every incompatibility, listed under each package it has a term about, oldest first. */
-  private readonly byPackage = new Map<PackageRef, Incompatibility[]>();
+  private readonly index = new IncompatibilityIndex();
+  /** Incompatibilities added since propagation last ran, which it must look at once whatever changes. */
+  private readonly fresh: Incompatibility[] = [];
   /** The incompatibilities marked contradicted, in the order marked (so by non-decreasing decision level). */
   private readonly contradicted: Incompatibility[] = [];
   /** The incompatibilities of each version's dependencies, by the registry's (cached) dependency list. */
@@ -45,6 +50,8 @@ export class Solver {
   private readonly sharedIncompatibilities = new Map<string, Incompatibility>();
   /** How many times each package took part in conflict resolution: the first key of the decision order. */
   private readonly conflicts = new Map<PackageRef, number>();
+  /** Each package's candidate count for the set it was last counted for (backtracking often brings it back). */
+  private readonly counts = new Map<PackageRef, { set: VersionSet; count: number }>();
 
   constructor(
     private readonly registry: Registry,
@@ -70,54 +77,88 @@ export class Solver {
   }
 
   private add(incompatibility: Incompatibility): void {
-    for (const term of incompatibility.terms) {
-      const list = this.byPackage.get(term.pkg);
-      if (list === undefined) this.byPackage.set(term.pkg, [incompatibility]);
-      else list.push(incompatibility);
-    }
+    this.index.add(incompatibility);
+    this.fresh.push(incompatibility);
   }
 
   // -------------------------------------------------------------------------------------------------------------
   // Unit propagation and conflict resolution
 
+  /**
+   * Unit propagation (solver.md, "Unit Propagation") from the packages in `start` and the fresh incompatibilities:
+   * derives what almost satisfied incompatibilities force, and resolves each conflict found on the way.
+   */
   private propagate(start: readonly PackageRef[]): void {
     const changed = [...start];
     const queued = new Set(changed);
-    while (changed.length > 0) {
-      const pkg = changed.pop()!;
-      queued.delete(pkg);
-      const incompatibilities = this.byPackage.get(pkg) ?? [];
-      let conflict: Incompatibility | null = null;
-      // Newest first: conflict resolution tends to add the more general incompatibilities later.
-      for (let i = incompatibilities.length - 1; i >= 0; i--) {
-        const incompatibility = incompatibilities[i]!;
-        if (incompatibility.contradictedAt >= 0) continue;
-        const relation = this.solution.relation(incompatibility);
-        if (relation === 'satisfied') {
-          conflict = incompatibility;
-          break;
-        }
-        if (relation === 'inconclusive') continue;
-        if (relation !== 'contradicted') {
-          // Almost satisfied: the last term must be false.
-          this.derive(relation.pkg, negate(relation), incompatibility);
-          if (!queued.has(relation.pkg)) {
-            queued.add(relation.pkg);
-            changed.push(relation.pkg);
-          }
-        }
-        this.markContradicted(incompatibility);
+    const enqueue = (pkg: PackageRef): void => {
+      if (queued.has(pkg)) return;
+      queued.add(pkg);
+      changed.push(pkg);
+    };
+    for (;;) {
+      let conflict: Incompatibility | null;
+      if (this.fresh.length > 0) {
+        conflict = this.examineFresh(enqueue);
+      } else {
+        const pkg = changed.pop();
+        if (pkg === undefined) return;
+        queued.delete(pkg);
+        conflict = this.examinePackage(pkg, enqueue);
       }
       if (conflict !== null) {
         const { pkg: almost, incompatibility } = this.resolveConflict(conflict);
         changed.length = 0;
         queued.clear();
-        changed.push(almost);
-        queued.add(almost);
+        enqueue(almost);
         this.derive(almost, negate(incompatibility.term(almost)!), incompatibility);
         this.markContradicted(incompatibility);
       }
     }
+  }
+
+  /** Looks at the fresh incompatibilities, newest first; returns the first one found satisfied. */
+  private examineFresh(enqueue: (pkg: PackageRef) => void): Incompatibility | null {
+    for (let incompatibility = this.fresh.pop(); incompatibility !== undefined; incompatibility = this.fresh.pop()) {
+      if (this.examine(incompatibility, enqueue)) return incompatibility;
+    }
+    return null;
+  }
+
+  /**
+   * Looks at the incompatibilities whose term about `pkg` its assignments now satisfy, newest first (conflict
+   * resolution tends to add the more general ones later); returns the first one found satisfied.
+   */
+  private examinePackage(pkg: PackageRef, enqueue: (pkg: PackageRef) => void): Incompatibility | null {
+    const accumulated = this.solution.accumulated(pkg);
+    if (accumulated === undefined) return null; // backtracked away meanwhile
+    const groups = this.index.groups(pkg);
+    for (let g = groups.length - 1; g >= 0; g--) {
+      const group = groups[g]!;
+      if (!satisfies(accumulated, group.term)) continue;
+      for (let m = group.members.length - 1; m >= 0; m--) {
+        const incompatibility = group.members[m]!;
+        if (this.examine(incompatibility, enqueue)) return incompatibility;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Derives the negation of an almost satisfied incompatibility's last term, and marks one that cannot become
+   * satisfied. Returns whether it is satisfied: a conflict.
+   */
+  private examine(incompatibility: Incompatibility, enqueue: (pkg: PackageRef) => void): boolean {
+    if (incompatibility.contradictedAt >= 0) return false;
+    const relation = this.solution.relation(incompatibility);
+    if (relation === 'satisfied') return true;
+    if (relation === 'inconclusive') return false;
+    if (relation !== 'contradicted') {
+      this.derive(relation.pkg, negate(relation), incompatibility);
+      enqueue(relation.pkg);
+    }
+    this.markContradicted(incompatibility);
+    return false;
   }
 
   private derive(pkg: PackageRef, term: Term, cause: Incompatibility): void {
@@ -145,6 +186,8 @@ export class Solver {
       const { pkg, satisfier, previousLevel } = this.solution.satisfierSearch(incompatibility);
       if (satisfier.cause === null || previousLevel < satisfier.level) {
         for (const p of involved) this.conflicts.set(p, (this.conflicts.get(p) ?? 0) + 1);
+        // Chronological: only the satisfier's level goes. The incompatibility stays almost satisfied at any level
+        // from `previousLevel` up, so propagation can go on from there.
         this.backtrack(Math.max(previousLevel, satisfier.level - 1), involved);
         if (learned) this.add(incompatibility);
         return { pkg, incompatibility };
@@ -187,7 +230,11 @@ export class Solver {
       const base = this.solution.decision(pkg.real);
       if (base !== null) return this.registry.has(pkg, base.position) && set.contains(base.version) ? 1 : 0;
     }
-    return this.registry.countCandidates(pkg, set);
+    const cached = this.counts.get(pkg);
+    if (cached?.set === set) return cached.count;
+    const count = this.registry.countCandidates(pkg, set);
+    this.counts.set(pkg, { set, count });
+    return count;
   }
 
   /**
@@ -203,11 +250,13 @@ export class Solver {
     }
     const record = this.registry.records(pkg.base)[choice]!;
     const { dependencies, impossible } = await this.dependencyIncompatibilities(pkg, choice, record);
-    if (impossible.length > 0) return [pkg, ...impossible];
-    if (dependencies.every((incompatibility) => !this.solution.satisfiesAllBut(incompatibility, pkg))) {
-      this.solution.decide(pkg, record.version, choice, record.exact);
-      if (pkg.kind === 'real') this.requeueVirtuals(pkg);
+    if (impossible.length > 0 || dependencies.some((i) => this.solution.satisfiesAllBut(i, pkg))) {
+      // Not decided: propagation must now rule the version out, so it looks at these whatever changed.
+      this.fresh.push(...impossible, ...dependencies);
+      return [pkg];
     }
+    this.solution.decide(pkg, record.version, choice, record.exact);
+    if (pkg.kind === 'real') this.requeueVirtuals(pkg);
     return [pkg];
   }
 
@@ -280,32 +329,33 @@ export class Solver {
     let incompatibilities = this.versionIncompatibilities.get(dependencies);
     if (incompatibilities === undefined) {
       const made = await this.makeDependencyIncompatibilities(pkg, position, record, dependencies);
-      incompatibilities = { dependencies: made, impossible: this.impossibleTargets(made) };
+      incompatibilities = { dependencies: made, impossible: this.impossibleRanges(made) };
       this.versionIncompatibilities.set(dependencies, incompatibilities);
     }
     return incompatibilities;
   }
 
   /**
-   * The dependencies whose whole range has no candidate version, after adding the incompatibility that says so.
+   * For the dependencies whose whole range has no candidate version, the incompatibility that says so.
    * Deciding the version would only lead to a conflict, found late, learning that the version cannot be used, and
    * a backjump that throws away every unrelated decision since the root's: this way propagation rules the version
    * out at once instead.
    */
-  private impossibleTargets(dependencies: readonly Incompatibility[]): PackageRef[] {
-    const impossible: PackageRef[] = [];
+  private impossibleRanges(dependencies: readonly Incompatibility[]): Incompatibility[] {
+    const impossible: Incompatibility[] = [];
     for (const dependency of dependencies) {
       // Only an unconditional dependency rules its depender out (not `d?/f`, which may never apply).
       if (dependency.cause.kind !== 'dependency' || dependency.terms.length !== 2) continue;
       const { pkg: target, set } = dependency.terms[1]!;
       if (this.registry.countCandidates(target, set) > 0) continue;
       const key = `${target.id}\u0000${set}`;
-      if (!this.emptyRanges.has(key)) {
-        const incompatibility = this.noCandidates(target, set);
+      let incompatibility = this.emptyRanges.get(key);
+      if (incompatibility === undefined) {
+        incompatibility = this.noCandidates(target, set);
         this.emptyRanges.set(key, incompatibility);
         this.add(incompatibility);
       }
-      impossible.push(target);
+      impossible.push(incompatibility);
     }
     return impossible;
   }
