@@ -4,7 +4,10 @@
 // read: the goal is resolving at no more than 3× reading. Run with `npm run bench` (or `node bench/resolver.mjs`
 // after `npm run build`). Not a test: the numbers depend on the machine.
 import { performance } from 'node:perf_hooks';
-import { solve } from '../dist/core/resolver.js';
+
+// BENCH_RESOLVER: another build of the resolver module to measure (a path or URL), for comparing builds.
+const resolverModule = process.env.BENCH_RESOLVER ?? new URL('../dist/core/resolver.js', import.meta.url).href;
+const { solve } = await import(resolverModule.startsWith('/') ? `file://${resolverModule}` : resolverModule);
 
 const VERSIONS = 20;
 const REPEATS = 5;
@@ -28,7 +31,7 @@ const versionAt = (i) => `${1 + Math.floor(i / 8)}.${i % 8}.${i % 3}`; // 1.0.0 
  * fan-out of 0–6 (mean about 3) drawn towards recently numbered packages, and requirements `^major.minor` of an
  * existing version, sometimes `>=`, `~` or exact.
  */
-function generate(count, seed) {
+export function generate(count, seed) {
   const next = random(seed);
   const files = new Map();
   for (let p = 0; p < count; p++) {
@@ -59,7 +62,7 @@ function generate(count, seed) {
  * version of `shared` and so does every version of `right`, and only the lowest pair agrees, so the solver must
  * learn its way down through the newest versions first.
  */
-function adversarial(width) {
+export function adversarial(width) {
   const files = new Map();
   const line = (name, vers, deps) => JSON.stringify({ name, vers, deps, cksum: 'f'.repeat(64), features: {}, yanked: false, sounio_version: null });
   const dep = (name, req) => ({ name, req, features: [], optional: false, default_features: true, kind: 'normal' });
