@@ -51,6 +51,10 @@ export class S3BlobStore implements BlobStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: 3,
+      // Without these the SDK waits forever on a store that stopped answering without closing the connection (a
+      // network partition): a connection must be up within 5 s, and a request that sees no byte for 30 s fails, so a
+      // publish or download fails with 503 rather than hangs. (No cap on a whole request: large uploads take time.)
+      requestHandler: { connectionTimeout: 5_000, socketTimeout: 30_000 },
     });
   }
 

@@ -14,6 +14,11 @@ export interface TcpProxy {
   open(): number;
   /** Destroys every open connection and resets new ones until `restore()`. */
   cut(): void;
+  /**
+   * Cuts (as `cut()`) as soon as `bytes` more bytes have gone from clients to the backend: a cut in the middle of a
+   * request body (an upload), wherever the request happens to be, at a moment the test chose.
+   */
+  cutAfter(bytes: number): Promise<void>;
   /** Forwards new connections again. */
   restore(): void;
   readonly isCut: boolean;
@@ -30,6 +35,7 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   const pairs = new Set<[Socket, Socket]>();
   let cut = false;
   let accepted = 0;
+  let trigger: { left: number; fired: () => void } | undefined;
   const server: Server = createServer((client) => {
     accepted++;
     if (cut) {
@@ -47,6 +53,16 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
+    client.on('data', (chunk: Buffer) => {
+      if (trigger === undefined) return;
+      trigger.left -= chunk.length;
+      if (trigger.left <= 0) {
+        const fired = trigger.fired;
+        trigger = undefined;
+        cutNow();
+        fired();
+      }
+    });
     client.pipe(upstream);
     upstream.pipe(client);
   });
@@ -55,17 +71,19 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  const cutNow = () => {
+    cut = true;
+    for (const pair of [...pairs]) {
+      pairs.delete(pair);
+      for (const socket of pair) reset(socket);
+    }
+  };
   return {
     port,
     accepted: () => accepted,
     open: () => pairs.size,
-    cut: () => {
-      cut = true;
-      for (const pair of [...pairs]) {
-        pairs.delete(pair);
-        for (const socket of pair) reset(socket);
-      }
-    },
+    cut: cutNow,
+    cutAfter: (bytes) => new Promise<void>((fired) => (trigger = { left: bytes, fired })),
     restore: () => {
       cut = false;
     },
