@@ -1,6 +1,7 @@
 // `sounio-registry admin …`: operator commands that use the same configuration (DATA_DIR or DATABASE_URL ...) as
 // `serve`. With the embedded database they run while the server is stopped (the DATA_DIR lock says so otherwise);
-// on an empty DATA_DIR they create and migrate the database first.
+// on an empty DATA_DIR they create and migrate the database first. The repairs (delete-package, gc-blobs,
+// recount-downloads) live in services/admin-ops.ts.
 import { closeBackends, openBackends } from './backends.js';
 import type { Config } from './config.js';
 import type { Context } from './context.js';
@@ -10,6 +11,8 @@ import { createLogger } from './logger.js';
 import { resolveSecrets } from './secrets.js';
 import { createUser, setSuspended } from './services/accounts.js';
 import { seedRegistry } from './services/seed.js';
+
+export { adminDeletePackage, adminGcBlobs, adminRecountDownloads } from './services/admin-ops.js';
 
 export async function withContext<T>(config: Config, work: (ctx: Context) => Promise<T>): Promise<T> {
   const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);

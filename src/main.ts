@@ -1,13 +1,23 @@
 #!/usr/bin/env node
-// `sounio-registry`: the server's command line (serve, migrate, openapi; admin commands come with later issues).
+// `sounio-registry`: the server's command line (serve, migrate, openapi, and the operator commands under `admin`).
 // Configuration comes only from the environment; a bad value stops the process with exit code 1 and one line
 // naming the variable.
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { readFileSync } from 'node:fs';
-import { adminCreateUser, adminSeed, adminSetSuspended, checkNewUser, withContext } from './admin.js';
+import {
+  adminCreateUser,
+  adminDeletePackage,
+  adminGcBlobs,
+  adminRecountDownloads,
+  adminSeed,
+  adminSetSuspended,
+  checkNewUser,
+  withContext,
+} from './admin.js';
 import { EmbeddedDatabaseLockedError } from './adapters/pglite.js';
 import { openDatabase } from './backends.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
+import { isValidPackageName } from './core/names.js';
 import { AppError } from './errors.js';
 import { migrate } from './db/migrate.js';
 import { generateOpenApiDocument } from './http/spec.js';
@@ -86,7 +96,7 @@ program
     process.stdout.write(await generateOpenApiDocument());
   });
 
-const admin = program.command('admin').description('operator commands (user accounts ...)');
+const admin = program.command('admin').description('operator commands (user accounts, package deletion, repairs ...)');
 
 admin
   .command('create-user')
@@ -144,6 +154,61 @@ admin
     const settings = config();
     try {
       const line = await withContext(settings, (ctx) => adminSeed(ctx, options, (progress) => process.stderr.write(progress + '\n')));
+      process.stdout.write(line + '\n');
+    } catch (error) {
+      explain(error);
+    }
+  });
+
+admin
+  .command('delete-package <name>')
+  .description('delete a package as an admin does through the API: audit event, caches dropped, its name reserved')
+  .option('--by <username>', 'the admin account to record as the deleter (default: none, the operator console)')
+  .addHelpText(
+    'after',
+    '\nThe tarballs no other version uses are removed later by the blob sweep or by gc-blobs.\n' +
+      '\nExample:\n  sounio-registry admin delete-package left-pad --by root',
+  )
+  .action(async (name: string, options: { by?: string }) => {
+    if (!isValidPackageName(name)) {
+      process.stderr.write(`sounio-registry: ${JSON.stringify(name)} is not a valid package name\n`);
+      process.exit(2);
+    }
+    const settings = config();
+    try {
+      process.stdout.write((await withContext(settings, (ctx) => adminDeletePackage(ctx, name, options))) + '\n');
+    } catch (error) {
+      explain(error);
+    }
+  });
+
+admin
+  .command('gc-blobs')
+  .description('remove the blobs (tarballs) no version references, older than the blob sweep\'s grace period (1 h)')
+  .addHelpText('after', '\nPrints the key of each blob it removed, then a summary.\n\nExample:\n  DATA_DIR=/var/lib/sounio sounio-registry admin gc-blobs')
+  .action(async () => {
+    const settings = config();
+    try {
+      const line = await withContext(settings, (ctx) => adminGcBlobs(ctx, (key) => process.stdout.write(`removed ${key}\n`)));
+      process.stdout.write(line + '\n');
+    } catch (error) {
+      explain(error);
+    }
+  });
+
+admin
+  .command('recount-downloads')
+  .description('recompute the download totals of versions and packages from the per-day download table')
+  .addHelpText(
+    'after',
+    '\nPrints each corrected total (old -> new), then a summary; the cached documents of changed packages are dropped.\n' +
+      'Totals with no per-day rows behind them (a corpus from admin seed) become 0.\n' +
+      '\nExample:\n  DATABASE_URL=postgres://sounio@db/sounio sounio-registry admin recount-downloads',
+  )
+  .action(async () => {
+    const settings = config();
+    try {
+      const line = await withContext(settings, (ctx) => adminRecountDownloads(ctx, (change) => process.stdout.write(change + '\n')));
       process.stdout.write(line + '\n');
     } catch (error) {
       explain(error);
