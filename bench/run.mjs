@@ -9,7 +9,7 @@
 //  6. Runs the resolver benchmark (bench/resolver.mjs).
 //  7. Prints and writes bench/RESULTS.md (numbers between the BENCH:BEGIN/END markers; notes outside them stay).
 // Environment: BENCH_PACKAGES (1000,100000), BENCH_DURATION (10), BENCH_WARMUP (3), BENCH_CONNECTIONS (50),
-// BENCH_BACKENDS (embedded,postgres), BENCH_WORKLOADS (all), BENCH_ROOT (/tmp/sounio-bench), BENCH_RESOLVER (on),
+// BENCH_BACKENDS (embedded,postgres), BENCH_WORKLOADS (all), BENCH_ROOT (/tmp/sounio-bench), BENCH_WITH_RESOLVER (on),
 // BENCH_DIST (dist/), BENCH_OUT (bench/RESULTS.md).
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
@@ -383,7 +383,7 @@ async function main() {
     }
   }
   let resolverRows = null;
-  if ((env.BENCH_RESOLVER ?? 'on') !== 'off') {
+  if ((env.BENCH_WITH_RESOLVER ?? "on") !== "off") {
     log('resolver benchmark ...');
     resolverRows = await resolverBenchmark();
   }
