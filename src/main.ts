@@ -19,6 +19,7 @@ import { openDatabase } from './backends.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { isValidPackageName } from './core/names.js';
 import { AppError } from './errors.js';
+import { reportJobFailures, startErrorReporting } from './error-reporting.js';
 import { migrate } from './db/migrate.js';
 import { generateOpenApiDocument } from './http/spec.js';
 import { startServer, stopOnSignals } from './server.js';
@@ -65,6 +66,9 @@ program
     const settings = config();
     try {
       const server = await startServer(settings);
+      // With SENTRY_DSN: unexpected request errors (http/app.ts), failed jobs and uncaught exceptions are reported.
+      await startErrorReporting(settings.sentryDsn, server.ctx.logger, `sounio-registry@${version}`);
+      reportJobFailures(settings.sentryDsn, server.ctx.logger);
       stopOnSignals(server, settings.shutdownTimeoutMs);
     } catch (error) {
       explain(error);

@@ -7,6 +7,7 @@ import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Context } from '../context.js';
 import { AppError } from '../errors.js';
+import { reportRequestError } from '../error-reporting.js';
 import { authenticate } from '../services/authentication.js';
 import { authorize } from './auth.js';
 import { isApiPath, notFoundResponse, sendError, toErrorResponse } from './errors.js';
@@ -135,7 +136,12 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   app.addHook('onSend', async (request, reply, payload) => limiter.settle(request, reply, payload));
   if (ctx.config.metrics.enabled) recordRequestMetrics(app, ctx);
 
-  app.setErrorHandler((error, request, reply) => sendError(reply, toErrorResponse(error, request)));
+  app.setErrorHandler((error, request, reply) => {
+    const response = toErrorResponse(error, request);
+    // Only the unexpected (a 500 internal_error) goes to Sentry, when SENTRY_DSN is set.
+    if (response.code === 'internal_error') reportRequestError(ctx.config.sentryDsn, ctx.logger, error, request);
+    return sendError(reply, response);
+  });
   app.setNotFoundHandler((request, reply) => sendError(reply, notFoundResponse(request)));
 
   await app.register(multipart, { throwFileSizeLimit: true });
