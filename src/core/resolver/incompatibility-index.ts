@@ -4,7 +4,7 @@
 // it). Many incompatibilities share their term about a package (every depender asking for `x ^1.2` shares one
 // requirement set), so checking a group's term once spares checking each member: what keeps a popular package's
 // thousands of dependants cheap.
-import type { VersionSet } from '../version-set.js';
+import type { PositionSet } from './position-set.js';
 import type { Incompatibility } from './incompatibility.js';
 import type { PackageRef } from './packages.js';
 import type { Term } from './term.js';
@@ -19,8 +19,8 @@ export interface Group {
 interface PackageGroups {
   /** Oldest first. */
   readonly groups: Group[];
-  readonly positive: Map<VersionSet, Group>;
-  readonly negative: Map<VersionSet, Group>;
+  readonly positive: Map<PositionSet, Group>;
+  readonly negative: Map<PositionSet, Group>;
 }
 
 export class IncompatibilityIndex {

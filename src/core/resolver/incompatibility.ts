@@ -38,6 +38,9 @@ export class Incompatibility {
   }
 }
 
+/** The root package has a single version, at this position of its version list. */
+export const ROOT_POSITION = 0;
+
 /** The root package, whose positive terms always hold once it is selected. */
 export interface RootIdentity {
   readonly pkg: PackageRef;
@@ -50,7 +53,7 @@ export function isTerminal(incompatibility: Incompatibility, root: RootIdentity)
   if (terms.length === 0) return true;
   if (terms.length > 1) return false;
   const only = terms[0]!;
-  return only.pkg === root.pkg && only.positive && only.set.contains(root.version);
+  return only.pkg === root.pkg && only.positive && only.set.has(ROOT_POSITION);
 }
 
 /**
@@ -74,7 +77,7 @@ export function priorCause(
   const merged = union(incompatibility.term(pkg)!, satisfierCause.term(pkg)!);
   if (!isAny(merged)) add(merged);
   const rootTerm = terms.get(root.pkg);
-  if (terms.size > 1 && rootTerm !== undefined && rootTerm.positive && rootTerm.set.contains(root.version)) {
+  if (terms.size > 1 && rootTerm !== undefined && rootTerm.positive && rootTerm.set.has(ROOT_POSITION)) {
     terms.delete(root.pkg);
   }
   return new Incompatibility([...terms.values()], { kind: 'derived', conflict: incompatibility, other: satisfierCause });

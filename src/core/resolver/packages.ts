@@ -17,6 +17,7 @@
 import { isValidPackageName } from '../names.js';
 import { parseRequirement } from '../requirement.js';
 import { VersionSet } from '../version-set.js';
+import { VersionList, type PositionSet } from './position-set.js';
 import { compareVersions, parseVersion, versionKey, type Version } from '../version.js';
 import type { IndexDependency, IndexEntry, PackageProvider } from '../resolver.js';
 import type { Budget } from './budget.js';
@@ -46,7 +47,6 @@ export function realOf(ref: PackageRef): RealPackage {
 export class VersionRecord {
   /** The version's identity (no build metadata). */
   readonly key: string;
-  private exactSet: VersionSet | null = null;
 
   constructor(
     readonly entry: IndexEntry,
@@ -54,19 +54,14 @@ export class VersionRecord {
   ) {
     this.key = versionKey(version);
   }
-
-  /** The set holding just this version (made when first needed: most versions never are). */
-  get exact(): VersionSet {
-    this.exactSet ??= VersionSet.exact(this.version);
-    return this.exactSet;
-  }
 }
 
 export interface Dependency {
   /** The same key on adjacent versions means the same dependency, which then shares one incompatibility. */
   readonly key: string;
   readonly target: PackageRef;
-  readonly set: VersionSet;
+  /** A requirement's set, or the target's own version (for a virtual package's dependency on its package). */
+  readonly set: VersionSet | PositionSet;
   /** A package that must be selected too for the dependency to apply (`d?/g`). */
   readonly condition: PackageRef | null;
   /** A virtual package's dependency on its own package at the same version, which no other version shares. */
@@ -93,6 +88,10 @@ interface FeatureTable {
 interface PackageVersions {
   /** Ascending precedence, yanked versions included (facts about them still hold). */
   readonly records: readonly VersionRecord[];
+  /** The versions as the universe of the solver's sets. */
+  readonly list: VersionList;
+  /** The solver's set for each requirement set asked about. */
+  readonly sets: Map<VersionSet, PositionSet>;
   readonly isRoot: boolean;
   /** The locked version's key, which is tried first and may be used even if yanked. */
   readonly locked: string | null;
@@ -107,6 +106,8 @@ export class Registry {
   private readonly requirements = new Map<string, VersionSet | null>();
   private readonly dependencyCache = new Map<string, VersionDependencies>();
   private readonly defaultCache = new Map<string, boolean>();
+  /** The versions each package may be decided at: allowed, and having the feature or optional dependency. */
+  private readonly available = new Map<PackageRef, PositionSet>();
 
   constructor(
     rootEntry: IndexEntry,
@@ -115,7 +116,7 @@ export class Registry {
     private readonly budget: Budget,
     private readonly lockedVersions: ReadonlyMap<string, string>,
   ) {
-    this.packages.set(rootEntry.name, { records: [new VersionRecord(rootEntry, rootVersion)], isRoot: true, locked: null, tables: [] });
+    this.packages.set(rootEntry.name, versions([new VersionRecord(rootEntry, rootVersion)], true, null));
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -171,11 +172,34 @@ export class Registry {
       if (!byKey.has(key)) byKey.set(key, new VersionRecord(entry, version));
     }
     const records = [...byKey.values()].sort((a, b) => compareVersions(a.version, b.version));
-    this.packages.set(name, { records, isRoot: false, locked: this.lockedVersions.get(name) ?? null, tables: [] });
+    this.packages.set(name, versions(records, false, this.lockedVersions.get(name) ?? null));
   }
 
   records(name: string): readonly VersionRecord[] {
     return this.packages.get(name)!.records;
+  }
+
+  /** The versions of a loaded package, as the universe of its sets. */
+  versionList(name: string): VersionList {
+    return this.packages.get(name)!.list;
+  }
+
+  /** The set holding just the version at `position`. */
+  exact(name: string, position: number): PositionSet {
+    return this.packages.get(name)!.list.exact(position);
+  }
+
+  /** The published versions of a loaded package that `set` allows, labelled with the requirement as written. */
+  positions(name: string, set: VersionSet | PositionSet): PositionSet {
+    if (!(set instanceof VersionSet)) return set;
+    const data = this.packages.get(name)!;
+    let positions = data.sets.get(set);
+    if (positions === undefined) {
+      const { records, list } = data;
+      positions = set.isFull() ? list.full : list.where((p) => set.contains(records[p]!.version), set.toString(), false);
+      data.sets.set(set, positions);
+    }
+    return positions;
   }
 
   isLocked(name: string, record: VersionRecord): boolean {
@@ -195,31 +219,37 @@ export class Registry {
     return (table.dependencies.get(ref.dependency) ?? []).some((line) => line.optional);
   }
 
+  /** The versions `ref` may be decided at: allowed (not yanked, unless locked) and having what `ref` stands for. */
+  candidateSet(ref: PackageRef): PositionSet {
+    let set = this.available.get(ref);
+    if (set === undefined) {
+      const records = this.records(ref.base);
+      set = this.versionList(ref.base).where((p) => this.isAllowed(ref.base, records[p]!) && this.has(ref, p));
+      this.available.set(ref, set);
+    }
+    return set;
+  }
+
   /** The positions of the versions `ref` may be decided at within `set`, highest first. */
-  candidates(ref: PackageRef, set: VersionSet): number[] {
-    const result: number[] = [];
-    const records = this.records(ref.base);
-    for (let position = records.length - 1; position >= 0; position--) if (this.isCandidate(ref, set, position)) result.push(position);
-    return result;
+  candidates(ref: PackageRef, set: PositionSet): number[] {
+    return set.intersection(this.candidateSet(ref)).positions();
   }
 
-  countCandidates(ref: PackageRef, set: VersionSet): number {
-    let count = 0;
-    const records = this.records(ref.base);
-    for (let position = records.length - 1; position >= 0; position--) if (this.isCandidate(ref, set, position)) count++;
-    return count;
+  countCandidates(ref: PackageRef, set: PositionSet): number {
+    return set.countWithin(this.candidateSet(ref));
   }
 
-  private isCandidate(ref: PackageRef, set: VersionSet, position: number): boolean {
-    const record = this.records(ref.base)[position]!;
-    return set.contains(record.version) && this.isAllowed(ref.base, record) && this.has(ref, position);
+  /** The position of the locked version of `name`, or -1. */
+  lockedPosition(name: string): number {
+    const data = this.packages.get(name)!;
+    return data.locked === null ? -1 : data.records.findIndex((record) => record.key === data.locked);
   }
 
   /** Whether some version of `name` in `set` declares a `default` feature. */
-  declaresDefault(name: string, set: VersionSet, cacheKey: string): boolean {
+  declaresDefault(name: string, set: PositionSet, cacheKey: string): boolean {
     let answer = this.defaultCache.get(cacheKey);
     if (answer === undefined) {
-      answer = this.records(name).some((r) => set.contains(r.version) && Object.hasOwn(r.entry.features ?? {}, 'default'));
+      answer = this.records(name).some((r, p) => set.has(p) && Object.hasOwn(r.entry.features ?? {}, 'default'));
       this.defaultCache.set(cacheKey, answer);
     }
     return answer;
@@ -242,7 +272,6 @@ export class Registry {
   private computeDependencies(ref: PackageRef, position: number): VersionDependencies {
     if (!this.has(ref, position)) return { kind: 'absent' };
     const table = this.table(ref.base, position);
-    const record = this.records(ref.base)[position]!;
     const collected = new Map<string, Dependency>();
     const add = (dependency: Dependency): void => {
       // A feature that lists itself asks for nothing more (and a term cannot depend on its own package).
@@ -257,7 +286,7 @@ export class Registry {
       // The root is built with its default features, as Cargo builds a workspace member.
       if (this.packages.get(ref.base)!.isRoot && table.features.has('default')) add(whole(this.feature(ref.base, 'default')));
     } else {
-      add({ key: '', target: realOf(ref), set: record.exact, condition: null, aligned: true, isDefault: false });
+      add({ key: '', target: realOf(ref), set: this.exact(ref.base, position), condition: null, aligned: true, isDefault: false });
       if (ref.kind === 'optional') {
         for (const line of table.dependencies.get(ref.dependency) ?? []) if (line.optional) problem ??= this.addLine(line, add);
       } else {
@@ -362,6 +391,10 @@ export class Registry {
     }
     return table;
   }
+}
+
+function versions(records: readonly VersionRecord[], isRoot: boolean, locked: string | null): PackageVersions {
+  return { records, list: new VersionList(records.map((r) => r.version)), sets: new Map(), isRoot, locked, tables: [] };
 }
 
 /** A dependency on every version of a package of the same family (which its own version pins down). */

@@ -2,20 +2,31 @@
 // they were made. Each assignment keeps the intersection of every assignment to its package up to itself, so
 // "is this term satisfied?" is one check against the latest intersection, and "which assignment first satisfied
 // it?" is a binary search (the intersections only shrink), as in pubgrub-rs.
-import type { VersionSet } from '../version-set.js';
+//
+// Unlike pub's, the trail is not sorted by decision level. A derived assignment gets the level of what implies it
+// (the highest level among the assignments that satisfy its cause's other terms), which may be below the current
+// level: the solver backtracks chronologically, one level at a time, after a conflict, and a fact it learns holds
+// from a lower level on (Nadel and Ryvchin, "Chronological Backtracking", SAT 2018; Möhle and Biere, "Backing
+// Backtracking", SAT 2019). Backtracking to a level thus removes the assignments above it wherever they are in the
+// trail, and keeps the lower ones after them. Each assignment also records its reach, the highest level among it
+// and its package's earlier assignments: the level from which its intersection holds.
 import type { Version } from '../version.js';
 import type { Incompatibility } from './incompatibility.js';
 import type { PackageRef } from './packages.js';
+import type { PositionSet } from './position-set.js';
 import { intersect, isDisjoint, positive, satisfies, type Term } from './term.js';
 
 export interface Assignment {
+  readonly pkg: PackageRef;
   /** What this assignment says: a decision's exact version, or the negation of its cause's term. */
   readonly term: Term;
   /** The intersection of this and every earlier assignment to the package. */
-  readonly accumulated: Term;
+  accumulated: Term;
   readonly level: number;
-  /** Position in the whole partial solution. */
-  readonly index: number;
+  /** The highest level among this and the package's earlier assignments. */
+  reach: number;
+  /** Position in the whole partial solution (the trail). */
+  index: number;
   /** The incompatibility it was derived from; null for a decision. */
   readonly cause: Incompatibility | null;
 }
@@ -24,6 +35,7 @@ export interface Decision {
   readonly version: Version;
   /** The version's position in its package's version list. */
   readonly position: number;
+  readonly level: number;
 }
 
 interface PackageAssignments {
@@ -34,17 +46,21 @@ interface PackageAssignments {
 export type Relation = 'satisfied' | 'contradicted' | 'inconclusive';
 
 export interface SatisfierSearch {
-  /** The package of the earliest assignment after which the incompatibility is satisfied. */
+  /** The package of the assignment after which the incompatibility is satisfied. */
   readonly pkg: PackageRef;
   readonly satisfier: Assignment;
-  /** The decision level of the assignment before it that the incompatibility also needs (at least 1). */
+  /** The level from which the satisfier's term is satisfied (its reach). */
+  readonly satisfierLevel: number;
+  /** The level from which the incompatibility's other terms, and its term without the satisfier, hold (at least 1). */
   readonly previousLevel: number;
 }
 
 export class PartialSolution {
   private readonly packages = new Map<PackageRef, PackageAssignments>();
-  /** The package of every assignment, in order: backtracking pops from here, touching only what it undoes. */
-  private readonly trail: PackageRef[] = [];
+  /** Every assignment, in the order made. */
+  private readonly trail: Assignment[] = [];
+  /** The trail index of each level's decision: nothing before it has that level or a higher one. */
+  private readonly levelStarts: number[] = [0];
   level = 0;
 
   accumulated(pkg: PackageRef): Term | undefined {
@@ -69,32 +85,58 @@ export class PartialSolution {
     return result;
   }
 
-  /** Selects `version`; `exact` is the set holding just it. */
-  decide(pkg: PackageRef, version: Version, position: number, exact: VersionSet): void {
+  /** Selects `version` at a new level; `exact` is the set holding just it. */
+  decide(pkg: PackageRef, version: Version, position: number, exact: PositionSet): void {
     this.level++;
-    this.push(pkg, positive(pkg, exact), null);
-    this.packages.get(pkg)!.decision = { version, position };
+    this.levelStarts[this.level] = this.trail.length;
+    this.push(pkg, positive(pkg, exact), null, this.level);
+    this.packages.get(pkg)!.decision = { version, position, level: this.level };
   }
 
-  derive(pkg: PackageRef, term: Term, cause: Incompatibility): void {
-    this.push(pkg, term, cause);
+  /** Records `term`, implied by `cause` from `level` on (at most the current level). */
+  derive(pkg: PackageRef, term: Term, cause: Incompatibility, level: number): void {
+    this.push(pkg, term, cause, level);
   }
 
   /** Drops every assignment above `level`; returns the packages that lost some. */
   backtrack(level: number): Set<PackageRef> {
     const changed = new Set<PackageRef>();
-    for (;;) {
-      const pkg = this.trail[this.trail.length - 1];
-      if (pkg === undefined) break;
-      const state = this.packages.get(pkg)!;
-      const { assignments } = state;
-      if (assignments[assignments.length - 1]!.level <= level) break;
-      this.trail.pop();
-      assignments.pop();
-      state.decision = null; // a decision is its package's last assignment, so it goes first
-      if (assignments.length === 0) this.packages.delete(pkg);
-      changed.add(pkg);
+    if (level >= this.level) return changed;
+    const start = this.levelStarts[level + 1]!;
+    const kept: Assignment[] = [];
+    for (let i = start; i < this.trail.length; i++) {
+      const assignment = this.trail[i]!;
+      if (assignment.level <= level) kept.push(assignment);
+      else changed.add(assignment.pkg);
     }
+    this.trail.length = start;
+    for (const assignment of kept) {
+      assignment.index = this.trail.length;
+      this.trail.push(assignment);
+    }
+    for (const pkg of changed) {
+      const state = this.packages.get(pkg)!;
+      if (state.decision !== null && state.decision.level > level) state.decision = null;
+      const { assignments } = state;
+      let write = 0;
+      let recompute = false;
+      for (let read = 0; read < assignments.length; read++) {
+        const assignment = assignments[read]!;
+        if (assignment.level > level) {
+          recompute = true;
+          continue;
+        }
+        if (recompute) {
+          const before = write === 0 ? null : assignments[write - 1]!;
+          assignment.accumulated = before === null ? assignment.term : intersect(before.accumulated, assignment.term);
+          assignment.reach = before === null ? assignment.level : Math.max(before.reach, assignment.level);
+        }
+        assignments[write++] = assignment;
+      }
+      assignments.length = write;
+      if (write === 0) this.packages.delete(pkg);
+    }
+    this.levelStarts.length = level + 1;
     this.level = level;
     return changed;
   }
@@ -126,43 +168,62 @@ export class PartialSolution {
     });
   }
 
-  /** Finds the satisfier and the previous satisfier of an incompatibility the partial solution satisfies. */
-  satisfierSearch(incompatibility: Incompatibility): SatisfierSearch {
-    const found = incompatibility.terms.map((term) => {
+  /** The level from which every term of the incompatibility but `except` is satisfied (they all are). */
+  implicationLevel(incompatibility: Incompatibility, except: Term): number {
+    let level = 0;
+    for (const term of incompatibility.terms) {
+      if (term === except) continue;
       const assignments = this.packages.get(term.pkg)!.assignments;
-      return { term, assignments, position: firstWhere(assignments, (a) => satisfies(a.accumulated, term)) };
-    });
-    let latest = found[0]!;
-    for (const entry of found) if (at(entry).index > at(latest).index) latest = entry;
-    const satisfier = at(latest);
-
-    // The previous satisfier: the latest of the other packages' satisfiers and, unless the satisfier alone
-    // satisfies its term, the earliest earlier assignment to its package that does so together with it.
-    let previous: Assignment | null = null;
-    for (const entry of found) if (entry !== latest && (previous === null || at(entry).index > previous.index)) previous = at(entry);
-    if (!satisfies(satisfier.term, latest.term)) {
-      const own = firstWhere(latest.assignments, (a) => satisfies(intersect(a.accumulated, satisfier.term), latest.term));
-      const candidate = latest.assignments[own]!;
-      if (previous === null || candidate.index > previous.index) previous = candidate;
+      const last = assignments[assignments.length - 1]!;
+      // The latest reach is an upper bound: look further only when it could lower the answer.
+      if (last.reach <= level) continue;
+      const first = assignments[firstWhere(assignments, (a) => satisfies(a.accumulated, term))]!;
+      if (first.reach > level) level = first.reach;
     }
-    return { pkg: latest.term.pkg, satisfier, previousLevel: Math.max(1, previous?.level ?? 1) };
+    return level;
   }
 
-  private push(pkg: PackageRef, term: Term, cause: Incompatibility | null): void {
+  /**
+   * Finds the satisfier of an incompatibility the partial solution satisfies, the assignment from which it is
+   * satisfied (the one of highest reach, and the latest among those), and the level from which it would be
+   * satisfied without it.
+   */
+  satisfierSearch(incompatibility: Incompatibility): SatisfierSearch {
+    let latest: { term: Term; assignments: Assignment[]; found: Assignment } | null = null;
+    let previousLevel = 1;
+    for (const term of incompatibility.terms) {
+      const assignments = this.packages.get(term.pkg)!.assignments;
+      const found = assignments[firstWhere(assignments, (a) => satisfies(a.accumulated, term))]!;
+      if (latest === null || found.reach > latest.found.reach || (found.reach === latest.found.reach && found.index > latest.found.index)) {
+        if (latest !== null) previousLevel = Math.max(previousLevel, latest.found.reach);
+        latest = { term, assignments, found };
+      } else {
+        previousLevel = Math.max(previousLevel, found.reach);
+      }
+    }
+    const { term, assignments, found: satisfier } = latest!;
+    // Unless the satisfier alone satisfies its term, the earliest earlier assignment to its package that does so
+    // together with it is needed too.
+    if (!satisfies(satisfier.term, term)) {
+      const own = assignments[firstWhere(assignments, (a) => satisfies(intersect(a.accumulated, satisfier.term), term))]!;
+      previousLevel = Math.max(previousLevel, own.reach);
+    }
+    return { pkg: term.pkg, satisfier, satisfierLevel: satisfier.reach, previousLevel };
+  }
+
+  private push(pkg: PackageRef, term: Term, cause: Incompatibility | null, level: number): void {
     let state = this.packages.get(pkg);
     if (state === undefined) {
       state = { assignments: [], decision: null };
       this.packages.set(pkg, state);
     }
-    const before = state.assignments[state.assignments.length - 1]?.accumulated;
-    const accumulated = before === undefined ? term : intersect(before, term);
-    state.assignments.push({ term, accumulated, level: this.level, index: this.trail.length, cause });
-    this.trail.push(pkg);
+    const before = state.assignments[state.assignments.length - 1];
+    const accumulated = before === undefined ? term : intersect(before.accumulated, term);
+    const reach = before === undefined ? level : Math.max(before.reach, level);
+    const assignment: Assignment = { pkg, term, accumulated, level, reach, index: this.trail.length, cause };
+    state.assignments.push(assignment);
+    this.trail.push(assignment);
   }
-}
-
-function at(entry: { assignments: Assignment[]; position: number }): Assignment {
-  return entry.assignments[entry.position]!;
 }
 
 /** The first position where `predicate` holds, for a predicate that, once true, stays true. */

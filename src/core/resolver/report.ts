@@ -5,7 +5,7 @@
 //
 // Terms read as `x ^1.0` (the requirement as written), `x 1.0.0`, `every version of x`, or the bare name for the
 // root and for "any version"; virtual packages read as `x ^1.0 with feature \`f\``.
-import { isTerminal, type Incompatibility, type RootIdentity } from './incompatibility.js';
+import { isTerminal, ROOT_POSITION, type Incompatibility, type RootIdentity } from './incompatibility.js';
 import type { PackageRef } from './packages.js';
 import { negate, satisfies, type Term } from './term.js';
 
@@ -52,7 +52,7 @@ class Phrasing {
     const isRoot = pkg.base === this.root.pkg.base;
     let name: string;
     if (allowEvery && set.isFull() && !isRoot) name = `every version of ${pkg.base}`;
-    else if (set.isFull() || (isRoot && set.contains(this.root.version))) name = pkg.base;
+    else if (set.isFull() || (isRoot && set.has(ROOT_POSITION))) name = pkg.base;
     else name = `${pkg.base} ${set}`;
     return name + qualifier(pkg);
   }
@@ -127,10 +127,12 @@ class Phrasing {
     const leadsTo = (from: Incompatibility, to: Incompatibility): boolean => {
       const fromNegative = single(from, false);
       const toPositive = single(to, true);
+      // A requirement that no version matches leads nowhere (the empty set is within every other).
       return (
         fromNegative !== null &&
         toPositive !== null &&
         fromNegative.pkg === toPositive.pkg &&
+        !fromNegative.set.isEmpty() &&
         satisfies(negate(fromNegative), toPositive)
       );
     };

@@ -10,12 +10,12 @@
 // again costs little; and backtracking after a conflict is chronological (one level) rather than all the way to
 // the previous satisfier's level, so that learning a fact about one package does not throw away every unrelated
 // decision made since (as in Nadel and Ryvchin's chronological backtracking for CDCL, SAT 2018).
-import { VersionSet } from '../version-set.js';
 import type { Resolved } from '../resolver.js';
 import type { Budget } from './budget.js';
 import { IncompatibilityIndex } from './incompatibility-index.js';
-import { Incompatibility, isTerminal, priorCause, type RootIdentity } from './incompatibility.js';
+import { Incompatibility, isTerminal, priorCause, ROOT_POSITION, type RootIdentity } from './incompatibility.js';
 import { PartialSolution, type Decision } from './partial-solution.js';
+import { describeBounds, type PositionSet } from './position-set.js';
 import { realOf, type Dependency, type PackageRef, type RealPackage, type Registry, type VersionDependencies, type VersionRecord } from './packages.js';
 import { DecisionQueue } from './queue.js';
 import { qualifier } from './report.js';
@@ -40,18 +40,16 @@ export class Solver {
   private readonly index = new IncompatibilityIndex();
   /** Incompatibilities added since propagation last ran, which it must look at once whatever changes. */
   private readonly fresh: Incompatibility[] = [];
-  /** The incompatibilities marked contradicted, in the order marked (so by non-decreasing decision level). */
-  private readonly contradicted: Incompatibility[] = [];
+  /** The incompatibilities marked contradicted, by the level marked at. */
+  private readonly contradicted: Incompatibility[][] = [];
   /** The incompatibilities of each version's dependencies, by the registry's (cached) dependency list. */
   private readonly versionIncompatibilities = new Map<VersionDependencies, VersionIncompatibilities>();
   /** Dependencies whose whole range has no candidate: the incompatibility saying so, made once. */
-  private readonly emptyRanges = new Map<string, Incompatibility>();
+  private readonly emptyRanges = new Map<PackageRef, Map<PositionSet, Incompatibility>>();
   /** Dependency incompatibilities already made, by depender, dependency and range: adjacent versions share them. */
   private readonly sharedIncompatibilities = new Map<string, Incompatibility>();
   /** How many times each package took part in conflict resolution: the first key of the decision order. */
   private readonly conflicts = new Map<PackageRef, number>();
-  /** Each package's candidate count for the set it was last counted for (backtracking often brings it back). */
-  private readonly counts = new Map<PackageRef, { set: VersionSet; count: number }>();
 
   constructor(
     private readonly registry: Registry,
@@ -60,7 +58,7 @@ export class Solver {
   ) {}
 
   async run(): Promise<Outcome> {
-    this.add(new Incompatibility([negative(this.root.pkg, VersionSet.exact(this.root.version))], { kind: 'root' }));
+    this.add(new Incompatibility([negative(this.root.pkg, this.registry.exact(this.root.pkg.base, ROOT_POSITION))], { kind: 'root' }));
     let next: readonly PackageRef[] = [this.root.pkg];
     try {
       for (;;) {
@@ -107,12 +105,11 @@ export class Solver {
         conflict = this.examinePackage(pkg, enqueue);
       }
       if (conflict !== null) {
-        const { pkg: almost, incompatibility } = this.resolveConflict(conflict);
+        // Conflict resolution leaves what it learned almost satisfied, among the fresh incompatibilities: looking
+        // at it derives what it says.
+        this.resolveConflict(conflict);
         changed.length = 0;
         queued.clear();
-        enqueue(almost);
-        this.derive(almost, negate(incompatibility.term(almost)!), incompatibility);
-        this.markContradicted(incompatibility);
       }
     }
   }
@@ -153,29 +150,31 @@ export class Solver {
     const relation = this.solution.relation(incompatibility);
     if (relation === 'satisfied') return true;
     if (relation === 'inconclusive') return false;
-    if (relation !== 'contradicted') {
-      this.derive(relation.pkg, negate(relation), incompatibility);
-      enqueue(relation.pkg);
+    if (relation === 'contradicted') {
+      this.markContradicted(incompatibility, this.solution.level);
+      return false;
     }
-    this.markContradicted(incompatibility);
+    // Almost satisfied: the last term must be false, from the level the others hold from.
+    const level = this.solution.implicationLevel(incompatibility, relation);
+    this.solution.derive(relation.pkg, negate(relation), incompatibility, level);
+    this.requeue(relation.pkg);
+    enqueue(relation.pkg);
+    this.markContradicted(incompatibility, level);
     return false;
   }
 
-  private derive(pkg: PackageRef, term: Term, cause: Incompatibility): void {
-    this.solution.derive(pkg, term, cause);
-    this.requeue(pkg);
-  }
-
-  private markContradicted(incompatibility: Incompatibility): void {
-    incompatibility.contradictedAt = this.solution.level;
-    this.contradicted.push(incompatibility);
+  private markContradicted(incompatibility: Incompatibility, level: number): void {
+    incompatibility.contradictedAt = level;
+    const marked = this.contradicted[level];
+    if (marked === undefined) this.contradicted[level] = [incompatibility];
+    else marked.push(incompatibility);
   }
 
   /**
-   * Learns the root cause of a conflict and backtracks until that cause is almost satisfied (solver.md, "Conflict
-   * Resolution"). Returns the cause and the package of its unsatisfied term.
+   * Learns the root cause of a conflict (solver.md, "Conflict Resolution"), backtracks one level below where it
+   * became satisfied, and leaves it among the fresh incompatibilities.
    */
-  private resolveConflict(conflict: Incompatibility): { pkg: PackageRef; incompatibility: Incompatibility } {
+  private resolveConflict(conflict: Incompatibility): void {
     let incompatibility = conflict;
     let learned = false;
     const involved = new Set<PackageRef>();
@@ -183,14 +182,15 @@ export class Solver {
       this.budget.checkTime();
       if (isTerminal(incompatibility, this.root)) throw new NoSolution(incompatibility);
       for (const term of incompatibility.terms) involved.add(term.pkg);
-      const { pkg, satisfier, previousLevel } = this.solution.satisfierSearch(incompatibility);
-      if (satisfier.cause === null || previousLevel < satisfier.level) {
+      const { pkg, satisfier, satisfierLevel, previousLevel } = this.solution.satisfierSearch(incompatibility);
+      if (satisfier.cause === null || previousLevel < satisfierLevel) {
         for (const p of involved) this.conflicts.set(p, (this.conflicts.get(p) ?? 0) + 1);
-        // Chronological: only the satisfier's level goes. The incompatibility stays almost satisfied at any level
-        // from `previousLevel` up, so propagation can go on from there.
-        this.backtrack(Math.max(previousLevel, satisfier.level - 1), involved);
+        // Chronological: only the satisfier's level goes. The incompatibility is then almost satisfied, and what
+        // it implies holds from `previousLevel` on, so it survives backtracking down to there.
+        this.backtrack(Math.max(previousLevel, satisfierLevel - 1), involved);
         if (learned) this.add(incompatibility);
-        return { pkg, incompatibility };
+        else this.fresh.push(incompatibility);
+        return;
       }
       incompatibility = priorCause(incompatibility, satisfier.cause, pkg, this.root);
       learned = true;
@@ -206,9 +206,14 @@ export class Solver {
       // A real package may have lost its decision, which its virtual packages' candidates depend on.
       if (pkg.kind === 'real') this.requeueVirtuals(pkg);
     }
-    while (this.contradicted.length > 0 && this.contradicted[this.contradicted.length - 1]!.contradictedAt > level) {
-      this.contradicted.pop()!.contradictedAt = -1;
+    // What was contradicted (or implied something) above `level` may now imply something: look again.
+    for (let l = this.contradicted.length - 1; l > level; l--) {
+      for (const incompatibility of this.contradicted[l] ?? []) {
+        incompatibility.contradictedAt = -1;
+        this.fresh.push(incompatibility);
+      }
     }
+    if (this.contradicted.length > level + 1) this.contradicted.length = level + 1;
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -228,13 +233,9 @@ export class Solver {
     const set = this.solution.accumulated(pkg)!.set;
     if (pkg.kind !== 'real') {
       const base = this.solution.decision(pkg.real);
-      if (base !== null) return this.registry.has(pkg, base.position) && set.contains(base.version) ? 1 : 0;
+      if (base !== null) return this.registry.has(pkg, base.position) && set.has(base.position) ? 1 : 0;
     }
-    const cached = this.counts.get(pkg);
-    if (cached?.set === set) return cached.count;
-    const count = this.registry.countCandidates(pkg, set);
-    this.counts.set(pkg, { set, count });
-    return count;
+    return this.registry.countCandidates(pkg, set);
   }
 
   /**
@@ -255,43 +256,42 @@ export class Solver {
       this.fresh.push(...impossible, ...dependencies);
       return [pkg];
     }
-    this.solution.decide(pkg, record.version, choice, record.exact);
+    this.solution.decide(pkg, record.version, choice, this.registry.exact(pkg.base, choice));
     if (pkg.kind === 'real') this.requeueVirtuals(pkg);
     return [pkg];
   }
 
   /** The position of the version to try, or the incompatibility that rules out every version in `set`. */
-  private choose(pkg: PackageRef, set: VersionSet): number | Incompatibility {
+  private choose(pkg: PackageRef, set: PositionSet): number | Incompatibility {
     if (pkg.kind !== 'real') {
       const base = this.solution.decision(pkg.real);
       if (base !== null) return this.chooseAligned(pkg, set, base);
     }
-    const candidates = this.registry.candidates(pkg, set);
-    if (candidates.length === 0) return this.noCandidates(pkg, set);
-    const records = this.registry.records(pkg.base);
-    const locked = candidates.find((position) => this.registry.isLocked(pkg.base, records[position]!));
-    if (locked !== undefined) return locked;
+    const candidates = set.intersection(this.registry.candidateSet(pkg));
+    if (candidates.isEmpty()) return this.noCandidates(pkg, set);
+    const locked = this.registry.lockedPosition(pkg.base);
+    if (locked >= 0 && candidates.has(locked)) return locked;
     if (pkg.kind !== 'real') {
       // A virtual package is best decided at a version its package may still take.
       const baseTerm = this.solution.accumulated(pkg.real);
-      const within = baseTerm?.positive ? candidates.find((p) => baseTerm.set.contains(records[p]!.version)) : undefined;
-      if (within !== undefined) return within;
+      const within = baseTerm?.positive ? candidates.highestWithin(baseTerm.set) : -1;
+      if (within >= 0) return within;
     }
-    return candidates[0]!;
+    return candidates.highestWithin(candidates);
   }
 
   /** A virtual package whose package is already decided can only take that version. */
-  private chooseAligned(pkg: PackageRef, set: VersionSet, base: Decision): number | Incompatibility {
+  private chooseAligned(pkg: PackageRef, set: PositionSet, base: Decision): number | Incompatibility {
     const real = realOf(pkg);
     if (!this.registry.has(pkg, base.position)) {
       const lacking = this.runSet(pkg.base, base.position, (p) => !this.registry.has(pkg, p));
-      return new Incompatibility([positive(real, lacking), positive(pkg, VersionSet.full)], {
+      return new Incompatibility([positive(real, lacking), positive(pkg, this.registry.versionList(pkg.base).full)], {
         kind: 'fact',
         text: lacks(pkg, lacking.isFull() ? null : `${pkg.base} ${lacking}`),
       });
     }
-    if (set.contains(base.version)) return base.position;
-    const only = this.registry.records(pkg.base)[base.position]!.exact;
+    if (set.has(base.position)) return base.position;
+    const only = this.registry.exact(pkg.base, base.position);
     return new Incompatibility([positive(real, only), positive(pkg, only.complement())], {
       kind: 'fact',
       text: `${pkg.base}${qualifier(pkg)} must have the same version as ${pkg.base}`,
@@ -299,12 +299,9 @@ export class Solver {
   }
 
   /** Why no version of `set` can be chosen: none is allowed (or exists), or none has the feature. */
-  private noCandidates(pkg: PackageRef, set: VersionSet): Incompatibility {
+  private noCandidates(pkg: PackageRef, set: PositionSet): Incompatibility {
     const records = this.registry.records(pkg.base);
-    const inSet: number[] = [];
-    records.forEach((record, position) => {
-      if (set.contains(record.version)) inSet.push(position);
-    });
+    const inSet = set.positions().reverse();
     const having = inSet.filter((position) => this.registry.has(pkg, position));
     if (inSet.length > 0 && having.length === 0) {
       const several = inSet.length > 1;
@@ -348,11 +345,15 @@ export class Solver {
       if (dependency.cause.kind !== 'dependency' || dependency.terms.length !== 2) continue;
       const { pkg: target, set } = dependency.terms[1]!;
       if (this.registry.countCandidates(target, set) > 0) continue;
-      const key = `${target.id}\u0000${set}`;
-      let incompatibility = this.emptyRanges.get(key);
+      let ranges = this.emptyRanges.get(target);
+      if (ranges === undefined) {
+        ranges = new Map();
+        this.emptyRanges.set(target, ranges);
+      }
+      let incompatibility = ranges.get(set);
       if (incompatibility === undefined) {
         incompatibility = this.noCandidates(target, set);
-        this.emptyRanges.set(key, incompatibility);
+        ranges.set(set, incompatibility);
         this.add(incompatibility);
       }
       impossible.push(incompatibility);
@@ -383,7 +384,7 @@ export class Solver {
     for (const dependency of [...result.dependencies].reverse()) {
       const target = dependency.target.base;
       if (!this.registry.isLoaded(target)) await this.registry.load(target);
-      if (dependency.isDefault && !this.registry.declaresDefault(target, dependency.set, dependency.key)) continue;
+      if (dependency.isDefault && !this.registry.declaresDefault(target, this.registry.positions(target, dependency.set), dependency.key)) continue;
       incompatibilities.push(this.dependencyIncompatibility(pkg, position, record, dependency));
     }
     return incompatibilities;
@@ -395,13 +396,13 @@ export class Solver {
       return other.kind === 'available' && other.dependencies.some((d) => d.key === dependency.key);
     };
     const single = dependency.aligned || pkg === this.root.pkg;
-    const depender = single ? record.exact : this.runSet(pkg.base, position, hasIt);
+    const depender = single ? this.registry.exact(pkg.base, position) : this.runSet(pkg.base, position, hasIt);
     const key = `${pkg.id}\u0000${dependency.key}\u0000${single ? `=${position}` : depender}`;
     let incompatibility = this.sharedIncompatibilities.get(key);
     if (incompatibility === undefined) {
       const terms = [positive(pkg, depender)];
-      if (dependency.condition !== null) terms.push(positive(dependency.condition, VersionSet.full));
-      terms.push(negative(dependency.target, dependency.set));
+      if (dependency.condition !== null) terms.push(positive(dependency.condition, this.registry.versionList(dependency.condition.base).full));
+      terms.push(negative(dependency.target, this.registry.positions(dependency.target.base, dependency.set)));
       incompatibility = new Incompatibility(terms, { kind: 'dependency' });
       this.sharedIncompatibilities.set(key, incompatibility);
       this.add(incompatibility);
@@ -415,15 +416,17 @@ export class Solver {
    * version and above when they end at the last. A fact true of every version thus reads "every version of x",
    * and the ranges cover the gaps between published versions, which keeps derived ranges simple.
    */
-  private runSet(name: string, position: number, holds: (position: number) => boolean): VersionSet {
+  private runSet(name: string, position: number, holds: (position: number) => boolean): PositionSet {
     const records = this.registry.records(name);
     let low = position;
     let high = position;
     while (low > 0 && holds(low - 1)) low--;
     while (high < records.length - 1 && holds(high + 1)) high++;
+    const list = this.registry.versionList(name);
+    if (low === 0 && high === records.length - 1) return list.full;
     const lower = low === 0 ? null : records[low]!.version;
     const upper = high === records.length - 1 ? null : records[high + 1]!.version;
-    return VersionSet.between(lower, upper);
+    return list.range(low, high, describeBounds(lower, upper));
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -460,7 +463,7 @@ export class Solver {
 }
 
 /** "every version of x", "x >=1.2.0", "x 1.0.0 with feature `f`": the versions of `pkg` in `set`, for a fact. */
-function subject(pkg: PackageRef, set: VersionSet): string {
+function subject(pkg: PackageRef, set: PositionSet): string {
   return (set.isFull() ? `every version of ${pkg.base}` : `${pkg.base} ${set}`) + qualifier(pkg);
 }
 

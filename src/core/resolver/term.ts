@@ -2,21 +2,21 @@
 // when foo is selected at a version in ^1.0; `not foo ^1.0` holds when foo is not selected at all or is selected
 // outside ^1.0. A negative term therefore also allows "not selected", which is why the rules below are not
 // symmetric (solver.md, "Term").
-import type { VersionSet } from '../version-set.js';
+import type { PositionSet } from './position-set.js';
 import type { PackageRef } from './packages.js';
 
 export interface Term {
   /** The solver package (a real package, or one of the virtual packages for features). */
   readonly pkg: PackageRef;
   readonly positive: boolean;
-  readonly set: VersionSet;
+  readonly set: PositionSet;
 }
 
-export function positive(pkg: PackageRef, set: VersionSet): Term {
+export function positive(pkg: PackageRef, set: PositionSet): Term {
   return { pkg, positive: true, set };
 }
 
-export function negative(pkg: PackageRef, set: VersionSet): Term {
+export function negative(pkg: PackageRef, set: PositionSet): Term {
   return { pkg, positive: false, set };
 }
 
