@@ -2,7 +2,6 @@
 // comes from the Context passed in; nothing here reads configuration from anywhere else.
 import cookie from '@fastify/cookie';
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Context } from '../context.js';
@@ -28,6 +27,7 @@ import { SHARED_SCHEMAS } from './schemas.js';
 import { webRoutes } from '../web/routes.js';
 import { sessionPrincipal } from '../web/session.js';
 import { localCacheOf } from '../services/local-cache.js';
+import { staticSecurityHeaders } from './security-headers.js';
 
 export interface AppOptions {
   /** Largest request body accepted outside the upload route, in bytes. */
@@ -39,6 +39,17 @@ export interface App {
   /** Marks the app as draining: /readyz answers 503 so load balancers stop sending new requests. */
   beginShutdown(): void;
 }
+
+/** CORS for public GETs under /api/ (one object for every request: the plugin spreads it, nothing more). */
+const OPEN_CORS = {
+  origin: '*',
+  methods: ['GET', 'HEAD'],
+  credentials: false,
+  allowedHeaders: ['If-None-Match', 'If-Modified-Since', 'Range', 'Content-Type'],
+  exposedHeaders: ['ETag', 'Content-Length', 'Content-Range', 'X-Checksum-Sha256', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'X-Request-Id'],
+  maxAge: 86400,
+};
+const CLOSED_CORS = { origin: false };
 
 export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<App> {
   const state = { shuttingDown: false };
@@ -68,26 +79,14 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     delegator: (request, callback) => {
       const method = request.method === 'OPTIONS' ? String(request.headers['access-control-request-method'] ?? '') : request.method;
       const open = isApiPath(request.url) && (method === 'GET' || method === 'HEAD');
-      callback(
-        null,
-        open
-          ? {
-              origin: '*',
-              methods: ['GET', 'HEAD'],
-              credentials: false,
-              allowedHeaders: ['If-None-Match', 'If-Modified-Since', 'Range', 'Content-Type'],
-              exposedHeaders: ['ETag', 'Content-Length', 'Content-Range', 'X-Checksum-Sha256', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'X-Request-Id'],
-              maxAge: 86400,
-            }
-          : { origin: false },
-      );
+      callback(null, open ? OPEN_CORS : CLOSED_CORS);
     },
   });
 
   // Security headers on every answer. Pages allow no inline script and no foreign script at all; README images may
   // come from any https host. Swagger UI (/api/docs) sets its own policy. The API is open to other origins (CORS),
   // so its resources may be loaded cross-origin too.
-  await app.register(helmet, {
+  const securityHeaders = staticSecurityHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -108,6 +107,9 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     crossOriginResourcePolicy: { policy: 'cross-origin' },
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
     strictTransportSecurity: ctx.config.publicUrl.startsWith('https://') ? { maxAge: 31536000, includeSubDomains: false } : false,
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.headers(securityHeaders);
   });
   // Cookies are for the web interface only (sessions, CSRF seeds); signed with SESSION_SECRET.
   await app.register(cookie, { secret: ctx.secrets.sessionSecret, hook: 'onRequest' });
