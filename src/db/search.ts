@@ -9,12 +9,14 @@
 // Only those few hundred rows are then scored and ordered: the exact name first, then relevance (ts_rank with name >
 // keywords > description > people, plus name prefix and closeness), then recent downloads, then name, so pages are
 // stable.
-import type { Database } from '../ports/database.js';
+import type { Database, Queryable } from '../ports/database.js';
 import { HAS_AVAILABLE_VERSION } from './discovery.js';
 import { PACKAGE_SUMMARY_COLUMNS, type PackageSummaryRow } from './packages.js';
 
 /** Each candidate set keeps at most this many rows; a search answers at most their union. */
 export const SEARCH_LIMITS = { keywordMatches: 300, textMatches: 300, namePrefix: 200, similarNames: 200 } as const;
+/** The most a search can answer: every candidate set full and disjoint, plus the exact name (the index ranks as many). */
+export const MAX_SEARCH_RESULTS = Object.values(SEARCH_LIMITS).reduce((sum, limit) => sum + limit, 0) + 1;
 
 /**
  * The word-similarity threshold (`<%`) of the similar-names set. Short names need a wide one (`jsn` is 0.5 from
@@ -151,4 +153,79 @@ export async function searchPackages(db: Database, query: SearchQuery): Promise<
     ]);
     return { rows: rows.filter((row) => row.id !== null), total: rows[0]?.total ?? 0 };
   });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What the per-process search index (services/search-index*.ts) reads: whole package rows with their search
+// document, a page of them at a time by id for the first build, the named ones after a change, and those changed
+// since a point of the change counter (search_seq, migration 005) for the catch-up.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** A package as the search index keeps it: its summary, its ranking inputs and its search document (as text). */
+export interface IndexRow extends PackageSummaryRow {
+  canonical_name: string;
+  recent_downloads: number | string;
+  available: boolean;
+  search_vector: string | null;
+  search_seq: string;
+}
+
+const INDEX_COLUMNS = `${PACKAGE_SUMMARY_COLUMNS}, p.canonical_name, p.recent_downloads, p.available, p.search_vector::text AS search_vector,
+  p.search_seq::text AS search_seq`;
+
+/** The highest change number so far ('0' in an empty registry). */
+export async function latestSearchSeq(db: Queryable): Promise<string> {
+  const { rows } = await db.query<{ seq: string }>('SELECT coalesce(max(search_seq), 0)::text AS seq FROM packages');
+  return rows[0]?.seq ?? '0';
+}
+
+/** Up to `limit` available packages with an id after `afterId` ('' for the first page), in id order. */
+export async function indexRowsAfter(db: Queryable, afterId: string, limit: number): Promise<IndexRow[]> {
+  const { rows } = await db.query<IndexRow>(
+    `SELECT ${INDEX_COLUMNS} FROM packages p WHERE p.available AND ($1::text = '' OR p.id > $1::uuid) ORDER BY p.id LIMIT $2`,
+    [afterId, limit],
+  );
+  return rows;
+}
+
+/** The named packages (canonical names), available or not; a name without a row was deleted. */
+export async function indexRowsNamed(db: Queryable, canonicalNames: string[]): Promise<IndexRow[]> {
+  const { rows } = await db.query<IndexRow>(`SELECT ${INDEX_COLUMNS} FROM packages p WHERE p.canonical_name = ANY($1::text[])`, [canonicalNames]);
+  return rows;
+}
+
+/** Packages whose change number is above `afterSeq`, the oldest change first, with their numbers only. */
+export async function changedSince(db: Queryable, afterSeq: string, limit: number): Promise<Array<{ canonical_name: string; search_seq: string }>> {
+  const { rows } = await db.query<{ canonical_name: string; search_seq: string }>(
+    'SELECT canonical_name, search_seq::text AS search_seq FROM packages WHERE search_seq > $1::bigint ORDER BY search_seq LIMIT $2',
+    [afterSeq, limit],
+  );
+  return rows;
+}
+
+/** Canonical names of every available package (to find deletions nobody announced). */
+export async function availableNames(db: Queryable): Promise<string[]> {
+  const { rows } = await db.query<{ canonical_name: string }>('SELECT canonical_name FROM packages WHERE available');
+  return rows.map((row) => row.canonical_name);
+}
+
+/** How many packages are available. */
+export async function availableCount(db: Queryable): Promise<number> {
+  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM packages WHERE available');
+  return rows[0]?.n ?? 0;
+}
+
+/** A word as the search query reads it (package_search_query, migration 003): its English stems and its plain form. */
+export interface WordLexemes {
+  english: string[];
+  simple: string[];
+}
+
+export async function wordLexemes(db: Queryable, words: string[]): Promise<Map<string, WordLexemes>> {
+  const { rows } = await db.query<{ w: string; english: string[]; simple: string[] }>(
+    `SELECT w, tsvector_to_array(to_tsvector('english', w)) AS english, tsvector_to_array(to_tsvector('simple', w)) AS simple
+     FROM unnest($1::text[]) AS w`,
+    [words],
+  );
+  return new Map(rows.map((row) => [row.w, { english: row.english, simple: row.simple }]));
 }

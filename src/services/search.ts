@@ -1,16 +1,19 @@
 // Searching packages: the query text is turned into words (for the full-text document: names, keywords,
-// descriptions, authors, owners) and into a package name (for the exact, prefix and typo matches on names); the
-// database does the rest (db/search.ts). Packages without a version that is not yanked are never found.
+// descriptions, authors, owners) and into a package name (for the exact, prefix and typo matches on names). The
+// per-process index answers (search-index.ts, kept current by search-index-sync.ts); until it is built, and for
+// queries it leaves alone (words beyond ASCII letters and digits), the database does (db/search.ts). Packages
+// without a version that is not yanked are never found.
 import type { Context } from '../context.js';
 import { canonicalName, isValidPackageName } from '../core/names.js';
-import { SEARCH_LIMITS, searchPackages, type SearchOrder } from '../db/search.js';
+import { MAX_SEARCH_RESULTS, searchPackages, type SearchOrder, type SearchQuery } from '../db/search.js';
 import { badRequest } from '../errors.js';
 import { CATALOG_GROUP, locallyCached } from './local-cache.js';
 import { packageSummaryView, type PackageView } from './package-views.js';
+import { allowedEdits } from './search-index.js';
+import { searchIndexed } from './search-index-sync.js';
 
+export { MAX_SEARCH_RESULTS, allowedEdits };
 export const MAX_QUERY_LENGTH = 200;
-/** The most a search can answer: every candidate set full and disjoint, plus the exact name. */
-export const MAX_SEARCH_RESULTS = Object.values(SEARCH_LIMITS).reduce((sum, limit) => sum + limit, 0) + 1;
 /** Words beyond these are ignored: every word must match, so more would only narrow an already narrow search. */
 const MAX_WORDS = 10;
 const MAX_NAME_LENGTH = 64;
@@ -19,17 +22,6 @@ export interface ParsedQuery {
   words: string[];
   name: string;
   maxEdits: number;
-}
-
-/**
- * How many edits still make a typo of a name this long: none under 3 characters (every short name is a few edits
- * from every other), then 1, 2 from 5 characters (a transposition is two edits), 3 from 8.
- */
-export function allowedEdits(length: number): number {
-  if (length < 3) return 0;
-  if (length < 5) return 1;
-  if (length < 8) return 2;
-  return 3;
 }
 
 export function parseQuery(q: string): ParsedQuery {
@@ -73,15 +65,20 @@ export async function search(ctx: Context, input: SearchInput): Promise<SearchRe
   return locallyCached(ctx.kv, key, CATALOG_GROUP, () => runSearch(ctx, input), (view) => view.packages.length * 600 + key.length);
 }
 
-async function runSearch(ctx: Context, input: SearchInput): Promise<SearchResultsView> {
-  const parsed = parseQuery(input.q);
-  const { rows, total } = await searchPackages(ctx.db, {
-    ...parsed,
+/** The query the index and SQL answer, from the request. */
+export function searchQueryOf(input: SearchInput): SearchQuery {
+  return {
+    ...parseQuery(input.q),
     keywords: [...new Set((input.keywords ?? []).map((keyword) => keyword.trim().toLowerCase()).filter((keyword) => keyword !== ''))],
     category: input.category?.trim().toLowerCase() || null,
     order: input.order ?? 'relevance',
     limit: input.perPage,
     offset: (input.page - 1) * input.perPage,
-  });
+  };
+}
+
+async function runSearch(ctx: Context, input: SearchInput): Promise<SearchResultsView> {
+  const query = searchQueryOf(input);
+  const { rows, total } = (await searchIndexed(ctx, query)) ?? (await searchPackages(ctx.db, query));
   return { packages: rows.map(packageSummaryView), total, page: input.page, per_page: input.perPage, has_next: input.page * input.perPage < total };
 }

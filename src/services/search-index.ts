@@ -1,0 +1,673 @@
+// The per-process search index: every available package, its search document and its summary, in memory, so that a
+// search costs no query (search-index-sync.ts builds it from the database and keeps it current).
+//
+// Terms are the lexemes of the package's search document exactly as PostgreSQL wrote them (packages.search_vector:
+// the name and its parts at weight A, keywords B, description C, people D; English stems where the document is
+// English), plus the name with its separators taken out (`serde_json` → `serdejson`). Lexemes with a '-' are left
+// out: a query word never has one, and their parts are lexemes of their own. Each term has a posting list of
+// (slot << 2 | weight) numbers.
+//
+// A query matches as the SQL search does (db/search.ts, package_search_query): every word must match, as one of its
+// English stems or as written; English stop words are dropped unless the query has nothing else; the last word of 3
+// or more letters also matches as a prefix of a term. Beyond SQL: a word that matches no term (as written, stemmed,
+// or by prefix) is corrected to the terms within allowedEdits of it (optimal string alignment: a transposition is one
+// edit), so `jsn` finds what `json` finds. Names also match exactly, by prefix (the canonical name starts with the
+// query read as a name) and, for ranking, by closeness.
+//
+// Ranking: the exact name first; then a score, the sum over the words of the best match (weight A 1, B 0.4, C 0.2,
+// D 0.1, as ts_rank weighs them) times its quality (1 as written or stemmed, 0.5 to 1 for a prefix, by how much of
+// the term it covers, below 0.7 for a correction, less the more edits), plus 0.3 to 0.6 for a name prefix (as SQL),
+// plus up to 0.5 for a name within the allowed edits of the query; then recent downloads, then name.
+//
+// Work is bounded: prefix expansion and corrections take at most a fixed number of terms, name prefixes a fixed
+// number of names, and at most MAX_RESULTS matches (the most relevant) are ordered and paged.
+import type { PackageSummaryRow } from '../db/packages.js';
+import type { IndexRow, SearchOrder, WordLexemes } from '../db/search.js';
+
+/** ts_rank's default weights, by weight code: D 0, C 1, B 2, A 3. */
+const WEIGHTS = [0.1, 0.2, 0.4, 1.0] as const;
+const WEIGHT_CODES: Record<string, number> = { A: 3, B: 2, C: 1, D: 0 };
+const MAX_PREFIX_TERMS = 2_000;
+const MAX_CORRECTIONS = 40;
+const MAX_NAME_PREFIXES = 2_000;
+
+/** How many edits a word (or a name) this long may be from a term and still count as a typo of it (services/search.ts). */
+export function allowedEdits(length: number): number {
+  if (length < 3) return 0;
+  if (length < 5) return 1;
+  if (length < 8) return 2;
+  return 3;
+}
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions), or max + 1 when above max. */
+export function editDistance(a: string, b: string, max: number): number {
+  const la = a.length;
+  const lb = b.length;
+  if (Math.abs(la - lb) > max) return max + 1;
+  if (la === 0 || lb === 0) return Math.max(la, lb);
+  let prevPrev = new Array<number>(lb + 1).fill(0);
+  let prev = new Array<number>(lb + 1);
+  let cur = new Array<number>(lb + 1);
+  for (let j = 0; j <= lb; j++) prev[j] = j;
+  for (let i = 1; i <= la; i++) {
+    cur[0] = i;
+    let rowMin = i;
+    const ca = a.charCodeAt(i - 1);
+    for (let j = 1; j <= lb; j++) {
+      const cb = b.charCodeAt(j - 1);
+      let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (ca === cb ? 0 : 1));
+      if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb) d = Math.min(d, prevPrev[j - 2]! + 1);
+      cur[j] = d;
+      if (d < rowMin) rowMin = d;
+    }
+    if (rowMin > max) return max + 1;
+    [prevPrev, prev, cur] = [prev, cur, prevPrev];
+  }
+  return prev[lb]! > max ? max + 1 : prev[lb]!;
+}
+
+/** Which letters and digits a word has, as bits (digits share bits 26 to 31): edits ≥ half the differing bits. */
+function letterMask(word: string): number {
+  let mask = 0;
+  for (let i = 0; i < word.length; i++) {
+    const c = word.charCodeAt(i);
+    if (c >= 97 && c <= 122) mask |= 1 << (c - 97);
+    else if (c >= 48 && c <= 57) mask |= 1 << (26 + ((c - 48) % 6));
+  }
+  return mask;
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** The lexemes of a tsvector's text form (`'json':1A,3B 'x':2`) with the best weight of each. */
+export function parseTsvector(text: string): Map<string, number> {
+  const lexemes = new Map<string, number>();
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    while (i < n && text[i] === ' ') i++;
+    if (i >= n || text[i] !== "'") break;
+    i++;
+    let lexeme = '';
+    for (;;) {
+      const c = text[i];
+      if (c === undefined) break;
+      if (c === "'") {
+        if (text[i + 1] === "'") {
+          lexeme += "'";
+          i += 2;
+          continue;
+        }
+        i++;
+        break;
+      }
+      if (c === '\\') {
+        lexeme += text[i + 1] ?? '';
+        i += 2;
+        continue;
+      }
+      lexeme += c;
+      i++;
+    }
+    // Positions (`:1A,2,3B`): each has a weight letter, or none for D. No positions: D.
+    let weight = 0;
+    if (text[i] === ':') {
+      i++;
+      while (i < n && text[i] !== ' ') {
+        const code = WEIGHT_CODES[text[i]!];
+        if (code !== undefined && code > weight) weight = code;
+        i++;
+      }
+    }
+    lexemes.set(lexeme, Math.max(weight, lexemes.get(lexeme) ?? -1));
+  }
+  return lexemes;
+}
+
+/** A term's number, its text and its postings. */
+interface Term {
+  text: string;
+  postings: number[];
+  /** For a name with its separators taken out: the length of its first part (a shorter prefix is found by that part). */
+  joinedFirst: number;
+}
+
+interface Stored {
+  id: string;
+  name: string;
+  canonical: string;
+  description: string | null;
+  homepage: string | null;
+  repository: string | null;
+  documentation: string | null;
+  license: string | null;
+  keywords: string[];
+  categories: string[];
+  owners: string[];
+  latestVersion: string;
+}
+
+export interface IndexQuery {
+  /** The query's words, lower case, letters and digits only (ASCII). */
+  words: string[];
+  /** Their lexemes (wordLexemes); a word missing here is taken as written. */
+  lexemes: Map<string, WordLexemes>;
+  /** The query as a canonical package name; '' when it cannot be one. */
+  name: string;
+  maxEdits: number;
+  keywords: string[];
+  category: string | null;
+  order: SearchOrder;
+  limit: number;
+  offset: number;
+}
+
+export interface IndexPage {
+  rows: PackageSummaryRow[];
+  total: number;
+}
+
+function lowerBound(sorted: string[], key: string): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function insertSorted(sorted: string[], key: string): void {
+  const at = lowerBound(sorted, key);
+  if (sorted[at] !== key) sorted.splice(at, 0, key);
+}
+
+function removeSorted(sorted: string[], key: string): void {
+  const at = lowerBound(sorted, key);
+  if (sorted[at] === key) sorted.splice(at, 1);
+}
+
+/** A 32-bit FNV-1a hash: tells whether a package's terms changed (a download count changes nothing but numbers). */
+function hashText(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+const intern = new Map<string, string>();
+function interned(text: string): string {
+  const known = intern.get(text);
+  if (known !== undefined) return known;
+  if (intern.size < 200_000) intern.set(text, text);
+  return text;
+}
+
+export class SearchIndex {
+  /** Largest number of matches ranked and paged (services/search.ts MAX_SEARCH_RESULTS). */
+  constructor(private readonly maxResults: number) {}
+
+  // Slots: a package has one until its terms change (it then gets a new one); dead slots are reclaimed by compact().
+  private capacity = 0;
+  private used = 0;
+  private dead = 0;
+  private stored: Array<Stored | undefined> = [];
+  private alive = new Uint8Array(0);
+  private recent = new Float64Array(0);
+  private downloads = new Float64Array(0);
+  private created = new Float64Array(0);
+  private updated = new Float64Array(0);
+  private seqs = new Float64Array(0);
+  private hashes = new Uint32Array(0);
+  private readonly slotOf = new Map<string, number>();
+  /** Canonical names of the indexed packages, in C order. */
+  private readonly names: string[] = [];
+
+  private readonly termIds = new Map<string, number>();
+  private readonly terms: Term[] = [];
+  /** Term texts in C order, for prefixes. */
+  private readonly sortedTerms: string[] = [];
+  /** Term numbers by length, and each term's letter mask, for corrections. */
+  private readonly byLength: number[][] = [];
+  private masks = new Int32Array(0);
+
+  // Scratch for one query at a time (searches are synchronous once their lexemes are known).
+  private stamp = new Int32Array(0);
+  private score = new Float64Array(0);
+  private wordBest = new Float64Array(0);
+  private generation = 0;
+
+  get size(): number {
+    return this.slotOf.size;
+  }
+
+  /** The change number the index has for a package, or undefined when it does not have the package. */
+  seqOf(canonical: string): number | undefined {
+    const slot = this.slotOf.get(canonical);
+    return slot === undefined ? undefined : this.seqs[slot];
+  }
+
+  has(canonical: string): boolean {
+    return this.slotOf.has(canonical);
+  }
+
+  canonicalNames(): IterableIterator<string> {
+    return this.slotOf.keys();
+  }
+
+  /** The indexed packages' descriptions and keywords. */
+  *documents(): Generator<{ description: string | null; keywords: string[] }> {
+    for (let slot = 0; slot < this.used; slot++) {
+      const doc = this.stored[slot];
+      if (doc !== undefined) yield doc;
+    }
+  }
+
+  private grow(min: number): void {
+    if (min <= this.capacity) return;
+    const capacity = Math.max(1024, this.capacity * 2, min);
+    const grown = <T extends Uint8Array | Float64Array | Uint32Array | Int32Array>(old: T, make: (n: number) => T): T => {
+      const next = make(capacity);
+      next.set(old);
+      return next;
+    };
+    this.alive = grown(this.alive, (n) => new Uint8Array(n));
+    this.recent = grown(this.recent, (n) => new Float64Array(n));
+    this.downloads = grown(this.downloads, (n) => new Float64Array(n));
+    this.created = grown(this.created, (n) => new Float64Array(n));
+    this.updated = grown(this.updated, (n) => new Float64Array(n));
+    this.seqs = grown(this.seqs, (n) => new Float64Array(n));
+    this.hashes = grown(this.hashes, (n) => new Uint32Array(n));
+    this.stamp = new Int32Array(capacity);
+    this.score = new Float64Array(capacity);
+    this.wordBest = new Float64Array(capacity);
+    this.generation = 0;
+    this.capacity = capacity;
+  }
+
+  private termId(text: string, joinedFirst: number): number {
+    const known = this.termIds.get(text);
+    if (known !== undefined) {
+      const term = this.terms[known]!;
+      // A plain lexeme wins over a joined name of the same text (it is found by prefix on its own).
+      if (joinedFirst === 0) term.joinedFirst = 0;
+      return known;
+    }
+    const id = this.terms.length;
+    this.terms.push({ text, postings: [], joinedFirst });
+    this.termIds.set(text, id);
+    insertSorted(this.sortedTerms, text);
+    if (this.masks.length <= id) {
+      const masks = new Int32Array(Math.max(1024, this.masks.length * 2));
+      masks.set(this.masks);
+      this.masks = masks;
+    }
+    this.masks[id] = letterMask(text);
+    (this.byLength[text.length] ??= []).push(id);
+    return id;
+  }
+
+  /** Adds or replaces a package (removes it when it is not available). */
+  upsert(row: IndexRow): void {
+    const canonical = row.canonical_name;
+    if (!row.available) {
+      this.remove(canonical);
+      return;
+    }
+    const document = row.search_vector ?? '';
+    const hash = hashText(`${canonical}\u0000${document}`);
+    let slot = this.slotOf.get(canonical);
+    const keepTerms = slot !== undefined && this.hashes[slot] === hash;
+    if (!keepTerms) {
+      if (slot !== undefined) this.kill(slot);
+      else insertSorted(this.names, canonical);
+      this.grow(this.used + 1);
+      slot = this.used++;
+      this.slotOf.set(canonical, slot);
+      this.alive[slot] = 1;
+      this.hashes[slot] = hash;
+      const lexemes = parseTsvector(document);
+      if (canonical.includes('_')) {
+        const joined = canonical.replace(/_/g, '');
+        if (!lexemes.has(joined)) {
+          const id = this.termId(joined, canonical.indexOf('_'));
+          this.terms[id]!.postings.push((slot << 2) | 3);
+        }
+      }
+      for (const [lexeme, weight] of lexemes) {
+        if (lexeme.includes('-') || lexeme.length === 0) continue;
+        this.terms[this.termId(lexeme, 0)]!.postings.push((slot << 2) | weight);
+      }
+    }
+    const s = slot!;
+    this.stored[s] = {
+      id: row.id,
+      name: row.name,
+      canonical,
+      description: row.description,
+      homepage: row.homepage,
+      repository: row.repository,
+      documentation: row.documentation,
+      license: row.license,
+      keywords: row.keywords.map(interned),
+      categories: row.categories.map(interned),
+      owners: row.owners.map(interned),
+      latestVersion: interned(row.latest_version),
+    };
+    this.recent[s] = Number(row.recent_downloads);
+    this.downloads[s] = Number(row.downloads);
+    this.created[s] = row.created_at.getTime();
+    this.updated[s] = row.updated_at.getTime();
+    this.seqs[s] = Number(row.search_seq);
+  }
+
+  /** Takes a package out (deleted, or no longer available). */
+  remove(canonical: string): void {
+    const slot = this.slotOf.get(canonical);
+    if (slot === undefined) return;
+    this.kill(slot);
+    this.slotOf.delete(canonical);
+    removeSorted(this.names, canonical);
+  }
+
+  private kill(slot: number): void {
+    this.alive[slot] = 0;
+    this.stored[slot] = undefined;
+    this.dead++;
+    if (this.dead > 1_000 && this.dead * 4 > this.used) this.compact();
+  }
+
+  /** Renumbers the live slots and drops dead postings (and terms left without any). */
+  compact(): void {
+    const renumber = new Int32Array(this.used).fill(-1);
+    let next = 0;
+    for (let slot = 0; slot < this.used; slot++) {
+      if (!this.alive[slot]) continue;
+      renumber[slot] = next;
+      this.stored[next] = this.stored[slot];
+      this.recent[next] = this.recent[slot]!;
+      this.downloads[next] = this.downloads[slot]!;
+      this.created[next] = this.created[slot]!;
+      this.updated[next] = this.updated[slot]!;
+      this.seqs[next] = this.seqs[slot]!;
+      this.hashes[next] = this.hashes[slot]!;
+      this.alive[next] = 1;
+      next++;
+    }
+    for (let slot = next; slot < this.used; slot++) {
+      this.alive[slot] = 0;
+      this.stored[slot] = undefined;
+    }
+    this.stored.length = next;
+    this.used = next;
+    this.dead = 0;
+    for (const [canonical, slot] of this.slotOf) this.slotOf.set(canonical, renumber[slot]!);
+    for (const term of this.terms) {
+      let kept = 0;
+      for (const entry of term.postings) {
+        const to = renumber[entry >>> 2]!;
+        if (to >= 0) term.postings[kept++] = (to << 2) | (entry & 3);
+      }
+      term.postings.length = kept;
+    }
+  }
+
+  /** Memory held by the index's own structures, roughly (strings and objects estimated), in bytes. */
+  estimateBytes(): number {
+    let bytes = this.capacity * (1 + 8 * 5 + 4 + 4 + 8 + 8);
+    for (const term of this.terms) bytes += 64 + term.text.length * 2 + term.postings.length * 8;
+    bytes += this.names.length * 48 + this.sortedTerms.length * 8;
+    for (let slot = 0; slot < this.used; slot++) {
+      const doc = this.stored[slot];
+      if (doc === undefined) continue;
+      bytes += 160 + (doc.id.length + doc.name.length + (doc.description?.length ?? 0) + (doc.repository?.length ?? 0) + (doc.homepage?.length ?? 0)) * 1.2 + 40;
+      bytes += (doc.keywords.length + doc.categories.length + doc.owners.length) * 8 + 48;
+    }
+    return Math.round(bytes);
+  }
+
+  /** The words' expansions: [term, quality] pairs per word, and whether a word needed corrections. */
+  private expand(query: IndexQuery): { perWord: Array<Array<[Term, number]>>; corrected: boolean } | null {
+    const lexemesOf = (word: string): WordLexemes => query.lexemes.get(word) ?? { english: [word], simple: [word] };
+    const onlyStopWords = query.words.every((word) => lexemesOf(word).english.length === 0);
+    const perWord: Array<Array<[Term, number]>> = [];
+    let corrected = false;
+    query.words.forEach((word, index) => {
+      const { english, simple } = lexemesOf(word);
+      if (english.length === 0 && !onlyStopWords) return;
+      const expansions = new Map<Term, number>();
+      for (const lexeme of new Set([...english, ...simple])) {
+        const id = this.termIds.get(lexeme);
+        if (id !== undefined) expansions.set(this.terms[id]!, 1);
+      }
+      const last = index === query.words.length - 1;
+      if (last && word.length >= 3) {
+        let taken = 0;
+        for (let at = lowerBound(this.sortedTerms, word); at < this.sortedTerms.length && taken < MAX_PREFIX_TERMS; at++) {
+          const text = this.sortedTerms[at]!;
+          if (!text.startsWith(word)) break;
+          const term = this.terms[this.termIds.get(text)!]!;
+          if (expansions.has(term) || term.postings.length === 0) continue;
+          // A name with its separators taken out adds nothing where its first part already starts with the word.
+          if (term.joinedFirst >= word.length) continue;
+          expansions.set(term, 0.5 + (0.5 * word.length) / text.length);
+          taken++;
+        }
+      }
+      if (![...expansions.keys()].some((term) => term.postings.length > 0)) {
+        for (const [term, edits] of this.corrections(word)) expansions.set(term, 0.7 * (1 - edits / (word.length + 1)));
+        if (expansions.size > 0) corrected = true;
+      }
+      perWord.push([...expansions]);
+    });
+    if (perWord.length === 0) return null;
+    return { perWord, corrected };
+  }
+
+  /** Terms within allowedEdits of a word that matches none, the closest (then the most used) first. */
+  private corrections(word: string): Array<[Term, number]> {
+    const max = allowedEdits(word.length);
+    if (max === 0) return [];
+    const mask = letterMask(word);
+    const found: Array<[Term, number]> = [];
+    for (let length = Math.max(1, word.length - max); length <= word.length + max; length++) {
+      for (const id of this.byLength[length] ?? []) {
+        if (popcount(this.masks[id]! ^ mask) > 2 * max) continue;
+        const term = this.terms[id]!;
+        if (term.postings.length === 0) continue;
+        const edits = editDistance(word, term.text, max);
+        if (edits <= max) found.push([term, edits]);
+      }
+    }
+    found.sort((a, b) => a[1] - b[1] || b[0].postings.length - a[0].postings.length);
+    return found.slice(0, MAX_CORRECTIONS);
+  }
+
+  search(query: IndexQuery): IndexPage {
+    if (this.generation > 2_000_000_000) {
+      this.stamp.fill(0);
+      this.generation = 0;
+    }
+    const base = this.generation;
+    const expanded = query.words.length > 0 ? this.expand(query) : null;
+    const wordCount = expanded?.perWord.length ?? 0;
+    this.generation += wordCount + 3;
+    const matched = base + wordCount; // stamp of a slot that matched every word
+    const taken = base + wordCount + 1; // stamp of a slot already among the candidates
+    const { stamp, score, wordBest, alive } = this;
+    const candidates: number[] = [];
+
+    if (expanded !== null) {
+      // Rarest word first: the candidates can only shrink.
+      const words = expanded.perWord
+        .map((expansions) => ({ expansions, size: expansions.reduce((sum, [term]) => sum + term.postings.length, 0) }))
+        .sort((a, b) => a.size - b.size);
+      if (words[0]!.size > 0) {
+        words.forEach(({ expansions }, w) => {
+          const before = base + w; // matched the words so far (0 words: any slot whose stamp is at most base)
+          const now = base + w + 1;
+          for (const [term, quality] of expansions) {
+            const postings = term.postings;
+            for (let i = 0; i < postings.length; i++) {
+              const entry = postings[i]!;
+              const slot = entry >>> 2;
+              if (!alive[slot]) continue;
+              const value = quality * WEIGHTS[entry & 3]!;
+              const seen = stamp[slot]!;
+              if (w === 0 ? seen <= base : seen === before) {
+                stamp[slot] = now;
+                wordBest[slot] = value;
+                score[slot] = (w === 0 ? 0 : score[slot]!) + value;
+              } else if (seen === now && value > wordBest[slot]!) {
+                score[slot] = score[slot]! + value - wordBest[slot]!;
+                wordBest[slot] = value;
+              }
+            }
+          }
+        });
+        for (const [term] of words[words.length - 1]!.expansions) {
+          for (const entry of term.postings) {
+            const slot = entry >>> 2;
+            if (stamp[slot] === matched && alive[slot]) {
+              stamp[slot] = taken;
+              candidates.push(slot);
+            }
+          }
+        }
+      }
+    }
+
+    // Names: the exact one and those starting with the query, whether or not their words matched.
+    const name = query.name;
+    if (name !== '') {
+      let count = 0;
+      for (let at = lowerBound(this.names, name); at < this.names.length && count < MAX_NAME_PREFIXES; at++, count++) {
+        const canonical = this.names[at]!;
+        if (!canonical.startsWith(name)) break;
+        const slot = this.slotOf.get(canonical)!;
+        if (stamp[slot] !== taken) {
+          stamp[slot] = taken;
+          score[slot] = 0;
+          candidates.push(slot);
+        }
+      }
+    }
+
+    // Filters, name bonuses, the final score.
+    const exactSlot = name === '' ? undefined : this.slotOf.get(name);
+    const closeness = expanded?.corrected === true && query.maxEdits > 0;
+    const kept: number[] = [];
+    for (const slot of candidates) {
+      const doc = this.stored[slot]!;
+      if (query.category !== null && !doc.categories.includes(query.category)) continue;
+      if (query.keywords.length > 0 && !query.keywords.every((keyword) => doc.keywords.includes(keyword))) continue;
+      let value = score[slot]!;
+      const canonical = doc.canonical;
+      if (name !== '' && canonical.startsWith(name)) value += 0.3 + (0.3 * name.length) / canonical.length;
+      if (closeness && canonical !== name) {
+        const edits = editDistance(canonical, name, query.maxEdits);
+        if (edits <= query.maxEdits) value += 0.5 * (1 - edits / (name.length + 1));
+      }
+      score[slot] = value;
+      kept.push(slot);
+    }
+
+    const { recent } = this;
+    const relevance = (a: number, b: number): number => {
+      if (a === b) return 0;
+      if (a === exactSlot) return -1;
+      if (b === exactSlot) return 1;
+      return score[b]! - score[a]! || recent[b]! - recent[a]! || this.compareNames(a, b);
+    };
+    let ranked = kept;
+    if (ranked.length > this.maxResults) ranked = topK(ranked, this.maxResults, relevance);
+    const total = ranked.length;
+    const end = Math.min(total, query.offset + query.limit);
+    let page: number[];
+    if (query.offset >= total) page = [];
+    else if (query.order === 'relevance') page = topK(ranked, end, relevance).slice(query.offset, end);
+    else {
+      const { downloads, created } = this;
+      const order =
+        query.order === 'downloads'
+          ? (a: number, b: number) => downloads[b]! - downloads[a]! || this.compareNames(a, b)
+          : query.order === 'newest'
+            ? (a: number, b: number) => created[b]! - created[a]! || this.compareNames(a, b)
+            : (a: number, b: number) => this.compareNames(a, b);
+      page = topK(ranked, end, order).slice(query.offset, end);
+    }
+    return { rows: page.map((slot) => this.summary(slot)), total };
+  }
+
+  private compareNames(a: number, b: number): number {
+    const x = this.stored[a]!.name;
+    const y = this.stored[b]!.name;
+    return x < y ? -1 : x > y ? 1 : 0;
+  }
+
+  private summary(slot: number): PackageSummaryRow {
+    const doc = this.stored[slot]!;
+    return {
+      id: doc.id,
+      name: doc.name,
+      description: doc.description,
+      homepage: doc.homepage,
+      repository: doc.repository,
+      documentation: doc.documentation,
+      license: doc.license,
+      keywords: [...doc.keywords],
+      categories: [...doc.categories],
+      owners: [...doc.owners],
+      latest_version: doc.latestVersion,
+      downloads: this.downloads[slot]!,
+      created_at: new Date(this.created[slot]!),
+      updated_at: new Date(this.updated[slot]!),
+    };
+  }
+}
+
+/** The first k of `items` in `compare` order, sorted (a bounded max-heap when k is much smaller than the list). */
+function topK(items: number[], k: number, compare: (a: number, b: number) => number): number[] {
+  if (k <= 0) return [];
+  if (k * 4 >= items.length) return [...items].sort(compare).slice(0, k);
+  // heap[0] is the worst of the best k so far.
+  const heap: number[] = [];
+  const worse = (a: number, b: number) => compare(a, b) > 0;
+  const up = (i: number) => {
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!worse(heap[i]!, heap[parent]!)) break;
+      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      i = parent;
+    }
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let top = i;
+      if (l < heap.length && worse(heap[l]!, heap[top]!)) top = l;
+      if (r < heap.length && worse(heap[r]!, heap[top]!)) top = r;
+      if (top === i) return;
+      [heap[i], heap[top]] = [heap[top]!, heap[i]!];
+      i = top;
+    }
+  };
+  for (const item of items) {
+    if (heap.length < k) {
+      heap.push(item);
+      up(heap.length - 1);
+    } else if (compare(item, heap[0]!) < 0) {
+      heap[0] = item;
+      down(0);
+    }
+  }
+  return heap.sort(compare);
+}
