@@ -6,6 +6,7 @@ import type { Context } from '../../context.js';
 import { getVersion, resolveVersionCached, versionsDocumentCached } from '../../services/catalog.js';
 import { countDownload } from '../../services/downloads.js';
 import { setVersionYanked } from '../../services/packages.js';
+import { MAX_CACHED_TARBALL, tarballCacheOf } from '../../services/tarball-cache.js';
 import { publishVersion } from '../../services/publish.js';
 import parseRange from 'range-parser';
 import { AppError } from '../../errors.js';
@@ -144,7 +145,9 @@ export function versionRoutes(api: FastifyInstance, ctx: Context): void {
         // A malformed header (-2) or several ranges are answered with the whole tarball, as HTTP allows.
         if (parsed !== -2 && parsed.length === 1) range = { start: parsed[0]!.start, end: parsed[0]!.end };
       }
-      const blob = await ctx.blobs.get(row.blob_key, range);
+      // Small tarballs come from the process's memory (content-addressed, so never stale); large ones stream.
+      const small = size <= MAX_CACHED_TARBALL ? await tarballCacheOf(ctx.blobs).read(ctx.blobs, row.blob_key) : undefined;
+      const blob = small === undefined ? await ctx.blobs.get(row.blob_key, range) : small;
       if (blob === null) {
         request.log.error({ package: pkg.name, version: row.version, blob: row.blob_key }, 'the tarball of a published version is missing from the blob store');
         throw new AppError(503, 'tarball_unavailable', 'The tarball is temporarily unavailable; try again shortly.');
@@ -161,10 +164,11 @@ export function versionRoutes(api: FastifyInstance, ctx: Context): void {
         reply.header('content-length', String(size));
       }
       if (request.method === 'HEAD') {
-        blob.body.destroy();
+        if (!Buffer.isBuffer(blob)) blob.body.destroy();
         return reply.send(null);
       }
-      // The typed reply expects the schema's string; the body is the blob's stream.
+      // The typed reply expects the schema's string; the body is the cached bytes or the blob's stream.
+      if (Buffer.isBuffer(blob)) return (reply as FastifyReply).send(range === undefined ? blob : blob.subarray(range.start, range.end + 1));
       return (reply as FastifyReply).send(blob.body);
     },
   );
