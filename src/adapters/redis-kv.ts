@@ -61,8 +61,16 @@ export class RedisKeyValue implements KeyValue {
     this.client = new Redis(options.url, {
       enableOfflineQueue: false,
       enableAutoPipelining: true,
-      maxRetriesPerRequest: 1,
+      // A command in flight when the connection drops fails there and then: never resent after the reconnection,
+      // when its caller has long fallen back (a resent HINCRBY would count a download twice).
+      maxRetriesPerRequest: 0,
+      autoResendUnfulfilledCommands: false,
       commandTimeout: options.commandTimeoutMs ?? 2000,
+      // A Redis that stops answering without closing the connection (a network partition, a frozen server): once a
+      // command has waited this long for any byte, the connection is destroyed, so every command after it fails at
+      // once (no offline queue) instead of each waiting out its own timeout, and ioredis reconnects meanwhile.
+      socketTimeout: options.commandTimeoutMs ?? 2000,
+      keepAlive: 10_000,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
       lazyConnect: true,
     });
@@ -192,7 +200,7 @@ export class RedisKeyValue implements KeyValue {
     const name = this.key(channel);
     if (this.subscriber === undefined) {
       // A subscribed connection can do nothing else; it keeps an offline queue so subscriptions survive reconnects.
-      this.subscriber = new Redis(this.options.url, { lazyConnect: false, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
+      this.subscriber = new Redis(this.options.url, { lazyConnect: false, keepAlive: 10_000, retryStrategy: (attempt) => Math.min(attempt * 200, 2000) });
       this.subscriber.on('error', () => {});
       this.subscriber.on('message', (from: string, message: string) => this.channels.emit(from, message));
     }

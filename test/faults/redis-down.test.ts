@@ -5,6 +5,8 @@
 // 200 "degraded", a publish works and shows on both. Once it is back, /readyz is "ok", limits are shared again,
 // nothing invalidated during the outage is served from Redis, and every download answered is counted: the ones
 // counted in Redis before it stopped (kept in its snapshot) and the ones each process kept in memory meanwhile.
+// Then a partition (a TCP proxy that goes silent, no reset): requests wait out at most one command timeout, after
+// which the process drops the connection and serves from its fallbacks at full speed until Redis answers again.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { Redis } from 'ioredis';
@@ -12,6 +14,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RAISED_LIMITS, createUser, login, publishOver } from '../helpers/cluster.js';
 import { Children, freePorts, sleep, waitFor, waitForReady, type RegistryProcess } from '../helpers/process.js';
 import { createPostgresDatabase, describeNeeding, tempDir, type TestDatabase } from '../helpers/registry.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
 const SEARCH_LIMIT = 20;
 const CONCURRENCY = 8;
@@ -82,6 +85,7 @@ describeNeeding(['TEST_DATABASE_URL'], 'Redis stopped under load and started aga
   let redis: OwnRedis;
   let pods: { server: RegistryProcess; url: string }[] = [];
   let env: Record<string, string>;
+  let proxy: TcpProxy | undefined;
 
   beforeAll(async () => {
     const [redisPort, ...ports] = await freePorts(3);
@@ -105,6 +109,7 @@ describeNeeding(['TEST_DATABASE_URL'], 'Redis stopped under load and started aga
   });
   afterAll(async () => {
     await children.killAll();
+    await proxy?.close();
     await redis?.kill();
     await database?.drop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -231,5 +236,62 @@ describeNeeding(['TEST_DATABASE_URL'], 'Redis stopped under load and started aga
       expect(pod.server.exit()).toBeUndefined();
       expect(pod.server.stderr()).not.toMatch(/unhandled|uncaught|internal_error/i);
     }
+  });
+
+  it('a network partition from Redis (silence, no reset) costs at most one command timeout, then requests are fast again', { timeout: 60_000 }, async () => {
+    proxy = await startTcpProxy({ host: '127.0.0.1', port: redis.port });
+    const [port] = await freePorts(1);
+    const url = `http://127.0.0.1:${port}`;
+    const server = children.start(['serve'], { ...env, REDIS_URL: `redis://127.0.0.1:${proxy.port}`, REDIS_PREFIX: 'sounio-partition:', PORT: String(port) });
+    await waitForReady(server, url, 60_000);
+    expect((await readiness(url)).body.status).toBe('ok');
+    const owner = await login(url, 'redisowner');
+    expect((await publishOver(url, owner, 'partpkg', '1.0.0')).status).toBe(201);
+
+    const answers: Answer[] = [];
+    let loading = true;
+    const load = Promise.all(
+      Array.from({ length: 4 }, async () => {
+        while (loading) {
+          const started = Date.now();
+          let status: number | 'error';
+          try {
+            const response = await fetch(`${url}/api/v1/packages/partpkg/versions/1.0.0/download`, { signal: AbortSignal.timeout(20_000) });
+            await response.arrayBuffer();
+            status = response.status;
+          } catch {
+            status = 'error';
+          }
+          answers.push({ target: url, status, ms: Date.now() - started, at: Date.now() });
+        }
+      }),
+    );
+    await waitFor(() => answers.length > 100, 'downloads before the partition', 10_000);
+
+    proxy.freeze();
+    const frozenAt = Date.now();
+    await waitFor(async () => (await readiness(url)).body.status === 'degraded', '/readyz degraded in the partition', 10_000);
+    // Past the first timeouts, the process no longer waits for Redis at all.
+    await sleep(3_000);
+    const settledAt = Date.now();
+    await waitFor(() => answers.filter((answer) => answer.at > settledAt).length > 100, 'downloads in the partition', 10_000);
+    const ready = await readiness(url);
+    expect(ready.status).toBe(200);
+    expect(ready.body.status).toBe('degraded');
+
+    proxy.restore();
+    await waitFor(async () => (await readiness(url)).body.status === 'ok', '/readyz ok once the partition heals', 15_000);
+    loading = false;
+    await load;
+
+    expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
+    const during = answers.filter((answer) => answer.at > frozenAt);
+    // Requests caught by the partition waited one command timeout (2 s) at most, a little more with scheduling.
+    expect(Math.max(...during.map((answer) => answer.ms))).toBeLessThan(3_000);
+    // Once the connection is dropped, answers are fast again: no request waits for Redis any more.
+    const settled = answers.filter((answer) => answer.at > settledAt + 500 && answer.at < settledAt + 2_500);
+    expect(settled.length).toBeGreaterThan(20);
+    expect(Math.max(...settled.map((answer) => answer.ms))).toBeLessThan(500);
+    expect(server.exit()).toBeUndefined();
   });
 });

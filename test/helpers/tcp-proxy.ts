@@ -19,6 +19,12 @@ export interface TcpProxy {
    * request body (an upload), wherever the request happens to be, at a moment the test chose.
    */
   cutAfter(bytes: number): Promise<void>;
+  /**
+   * A network partition: nothing is forwarded any more, in either direction, but no connection is closed or reset
+   * either (open ones go silent, new ones are accepted and then hear nothing), so a client only notices by its own
+   * timeouts. `restore()` resumes the open connections and resets the ones accepted meanwhile.
+   */
+  freeze(): void;
   /** Forwards new connections again. */
   restore(): void;
   readonly isCut: boolean;
@@ -36,11 +42,19 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
   let cut = false;
   let accepted = 0;
   let trigger: { left: number; fired: () => void } | undefined;
+  let frozen = false;
+  const held = new Set<Socket>();
   const server: Server = createServer((client) => {
     accepted++;
     if (cut) {
       client.on('error', () => {});
       reset(client);
+      return;
+    }
+    if (frozen) {
+      client.on('error', () => {});
+      client.pause();
+      held.add(client);
       return;
     }
     const upstream = connect({ host: target.host, port: target.port });
@@ -83,9 +97,27 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
     accepted: () => accepted,
     open: () => pairs.size,
     cut: cutNow,
+    freeze: () => {
+      frozen = true;
+      for (const [client, upstream] of pairs) {
+        client.unpipe(upstream);
+        upstream.unpipe(client);
+        client.pause();
+        upstream.pause();
+      }
+    },
     cutAfter: (bytes) => new Promise<void>((fired) => (trigger = { left: bytes, fired })),
     restore: () => {
       cut = false;
+      if (frozen) {
+        frozen = false;
+        for (const socket of held) reset(socket);
+        held.clear();
+        for (const [client, upstream] of pairs) {
+          client.pipe(upstream);
+          upstream.pipe(client);
+        }
+      }
     },
     get isCut() {
       return cut;
@@ -94,6 +126,8 @@ export async function startTcpProxy(target: { host: string; port: number }): Pro
       cut = true;
       for (const pair of [...pairs]) for (const socket of pair) reset(socket);
       pairs.clear();
+      for (const socket of held) reset(socket);
+      held.clear();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
