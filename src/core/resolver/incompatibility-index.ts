@@ -12,6 +12,8 @@ import type { Term } from './term.js';
 export interface Group {
   /** The term every member has about the package. */
   readonly term: Term;
+  /** The term's set as one word, when the package's version list fits in one (a fast path for checking it). */
+  readonly word: number | null;
   /** Oldest first. */
   readonly members: Incompatibility[];
 }
@@ -23,20 +25,23 @@ interface PackageGroups {
   readonly negative: Map<PositionSet, Group>;
 }
 
+const NONE: readonly Group[] = [];
+
 export class IncompatibilityIndex {
-  private readonly packages = new Map<PackageRef, PackageGroups>();
+  /** By package index. */
+  private readonly packages: Array<PackageGroups | undefined> = [];
 
   add(incompatibility: Incompatibility): void {
     for (const term of incompatibility.terms) {
-      let entry = this.packages.get(term.pkg);
+      let entry = this.packages[term.pkg.index];
       if (entry === undefined) {
         entry = { groups: [], positive: new Map(), negative: new Map() };
-        this.packages.set(term.pkg, entry);
+        this.packages[term.pkg.index] = entry;
       }
       const byTerm = term.positive ? entry.positive : entry.negative;
       let group = byTerm.get(term.set);
       if (group === undefined) {
-        group = { term, members: [] };
+        group = { term, word: term.set.bits.length === 1 ? term.set.bits[0]! : null, members: [] };
         byTerm.set(term.set, group);
         entry.groups.push(group);
       }
@@ -46,6 +51,6 @@ export class IncompatibilityIndex {
 
   /** The groups about `pkg`, oldest first. */
   groups(pkg: PackageRef): readonly Group[] {
-    return this.packages.get(pkg)?.groups ?? [];
+    return this.packages[pkg.index]?.groups ?? NONE;
   }
 }

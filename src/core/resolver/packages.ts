@@ -27,6 +27,8 @@ export type PackageRef = RealPackage | VirtualPackage;
 
 export interface RealPackage {
   readonly kind: 'real';
+  /** Dense, from 0 in the order made: lets the solver keep per-package state in arrays. */
+  readonly index: number;
   /** The package name, which is also the base of its virtual packages. */
   readonly id: string;
   readonly base: string;
@@ -36,8 +38,8 @@ export interface RealPackage {
 }
 
 export type VirtualPackage =
-  | { readonly kind: 'feature'; readonly id: string; readonly base: string; readonly real: RealPackage; readonly feature: string }
-  | { readonly kind: 'optional'; readonly id: string; readonly base: string; readonly real: RealPackage; readonly dependency: string };
+  | { readonly kind: 'feature'; readonly index: number; readonly id: string; readonly base: string; readonly real: RealPackage; readonly feature: string }
+  | { readonly kind: 'optional'; readonly index: number; readonly id: string; readonly base: string; readonly real: RealPackage; readonly dependency: string };
 
 /** The real package a package reference belongs to (itself for a real one). */
 export function realOf(ref: PackageRef): RealPackage {
@@ -95,6 +97,8 @@ interface PackageVersions {
   readonly isRoot: boolean;
   /** The locked version's key, which is tried first and may be used even if yanked. */
   readonly locked: string | null;
+  /** Its position, or -1. */
+  readonly lockedPosition: number;
   readonly tables: Array<FeatureTable | undefined>;
 }
 
@@ -102,12 +106,14 @@ const EMPTY: readonly string[] = [];
 
 export class Registry {
   private readonly refs = new Map<string, RealPackage>();
+  private refCount = 0;
   private readonly packages = new Map<string, PackageVersions>();
   private readonly requirements = new Map<string, VersionSet | null>();
-  private readonly dependencyCache = new Map<string, VersionDependencies>();
+  /** By package index, then version position. */
+  private readonly dependencyCache: Array<Array<VersionDependencies | undefined> | undefined> = [];
   private readonly defaultCache = new Map<string, boolean>();
   /** The versions each package may be decided at: allowed, and having the feature or optional dependency. */
-  private readonly available = new Map<PackageRef, PositionSet>();
+  private readonly available: Array<PositionSet | undefined> = [];
 
   constructor(
     rootEntry: IndexEntry,
@@ -125,7 +131,7 @@ export class Registry {
   real(name: string): RealPackage {
     let ref = this.refs.get(name);
     if (ref === undefined) {
-      ref = { kind: 'real', id: name, base: name, features: new Map(), optionals: new Map() };
+      ref = { kind: 'real', index: this.refCount++, id: name, base: name, features: new Map(), optionals: new Map() };
       this.refs.set(name, ref);
     }
     return ref;
@@ -135,7 +141,7 @@ export class Registry {
     const real = this.real(base);
     let ref = real.features.get(feature);
     if (ref === undefined) {
-      ref = { kind: 'feature', id: `${base}[${feature}]`, base, real, feature };
+      ref = { kind: 'feature', index: this.refCount++, id: `${base}[${feature}]`, base, real, feature };
       real.features.set(feature, ref);
     }
     return ref;
@@ -145,7 +151,7 @@ export class Registry {
     const real = this.real(base);
     let ref = real.optionals.get(dependency);
     if (ref === undefined) {
-      ref = { kind: 'optional', id: `${base}[dep:${dependency}]`, base, real, dependency };
+      ref = { kind: 'optional', index: this.refCount++, id: `${base}[dep:${dependency}]`, base, real, dependency };
       real.optionals.set(dependency, ref);
     }
     return ref;
@@ -221,11 +227,11 @@ export class Registry {
 
   /** The versions `ref` may be decided at: allowed (not yanked, unless locked) and having what `ref` stands for. */
   candidateSet(ref: PackageRef): PositionSet {
-    let set = this.available.get(ref);
+    let set = this.available[ref.index];
     if (set === undefined) {
       const records = this.records(ref.base);
       set = this.versionList(ref.base).where((p) => this.isAllowed(ref.base, records[p]!) && this.has(ref, p));
-      this.available.set(ref, set);
+      this.available[ref.index] = set;
     }
     return set;
   }
@@ -241,8 +247,7 @@ export class Registry {
 
   /** The position of the locked version of `name`, or -1. */
   lockedPosition(name: string): number {
-    const data = this.packages.get(name)!;
-    return data.locked === null ? -1 : data.records.findIndex((record) => record.key === data.locked);
+    return this.packages.get(name)!.lockedPosition;
   }
 
   /** Whether some version of `name` in `set` declares a `default` feature. */
@@ -260,11 +265,15 @@ export class Registry {
 
   /** What `ref` at the version at `position` depends on (cached). */
   dependencies(ref: PackageRef, position: number): VersionDependencies {
-    const cacheKey = `${ref.id}\u0000${position}`;
-    let result = this.dependencyCache.get(cacheKey);
+    let byPosition = this.dependencyCache[ref.index];
+    if (byPosition === undefined) {
+      byPosition = [];
+      this.dependencyCache[ref.index] = byPosition;
+    }
+    let result = byPosition[position];
     if (result === undefined) {
       result = this.computeDependencies(ref, position);
-      this.dependencyCache.set(cacheKey, result);
+      byPosition[position] = result;
     }
     return result;
   }
@@ -394,7 +403,8 @@ export class Registry {
 }
 
 function versions(records: readonly VersionRecord[], isRoot: boolean, locked: string | null): PackageVersions {
-  return { records, list: new VersionList(records.map((r) => r.version)), sets: new Map(), isRoot, locked, tables: [] };
+  const lockedPosition = locked === null ? -1 : records.findIndex((record) => record.key === locked);
+  return { records, list: new VersionList(records.map((r) => r.version)), sets: new Map(), isRoot, locked, lockedPosition, tables: [] };
 }
 
 /** A dependency on every version of a package of the same family (which its own version pins down). */

@@ -39,7 +39,10 @@ export interface Decision {
 }
 
 interface PackageAssignments {
+  readonly pkg: PackageRef;
   readonly assignments: Assignment[];
+  /** The last assignment's intersection. */
+  accumulated: Term;
   decision: Decision | null;
 }
 
@@ -56,7 +59,8 @@ export interface SatisfierSearch {
 }
 
 export class PartialSolution {
-  private readonly packages = new Map<PackageRef, PackageAssignments>();
+  /** By package index; undefined for a package without assignments. */
+  private readonly packages: Array<PackageAssignments | undefined> = [];
   /** Every assignment, in the order made. */
   private readonly trail: Assignment[] = [];
   /** The trail index of each level's decision: nothing before it has that level or a higher one. */
@@ -64,24 +68,23 @@ export class PartialSolution {
   level = 0;
 
   accumulated(pkg: PackageRef): Term | undefined {
-    const assignments = this.packages.get(pkg)?.assignments;
-    return assignments?.[assignments.length - 1]?.accumulated;
+    return this.packages[pkg.index]?.accumulated;
   }
 
   decision(pkg: PackageRef): Decision | null {
-    return this.packages.get(pkg)?.decision ?? null;
+    return this.packages[pkg.index]?.decision ?? null;
   }
 
   /** Whether the package must be selected but has no version yet: a candidate for the next decision. */
   isPending(pkg: PackageRef): boolean {
-    const state = this.packages.get(pkg);
-    return state !== undefined && state.decision === null && state.assignments[state.assignments.length - 1]!.accumulated.positive;
+    const state = this.packages[pkg.index];
+    return state !== undefined && state.decision === null && state.accumulated.positive;
   }
 
   /** Every package decided so far, with its decision. */
   decided(): Map<PackageRef, Decision> {
     const result = new Map<PackageRef, Decision>();
-    for (const [pkg, state] of this.packages) if (state.decision !== null) result.set(pkg, state.decision);
+    for (const state of this.packages) if (state !== undefined && state.decision !== null) result.set(state.pkg, state.decision);
     return result;
   }
 
@@ -90,7 +93,7 @@ export class PartialSolution {
     this.level++;
     this.levelStarts[this.level] = this.trail.length;
     this.push(pkg, positive(pkg, exact), null, this.level);
-    this.packages.get(pkg)!.decision = { version, position, level: this.level };
+    this.packages[pkg.index]!.decision = { version, position, level: this.level };
   }
 
   /** Records `term`, implied by `cause` from `level` on (at most the current level). */
@@ -115,7 +118,7 @@ export class PartialSolution {
       this.trail.push(assignment);
     }
     for (const pkg of changed) {
-      const state = this.packages.get(pkg)!;
+      const state = this.packages[pkg.index]!;
       if (state.decision !== null && state.decision.level > level) state.decision = null;
       const { assignments } = state;
       let write = 0;
@@ -134,7 +137,8 @@ export class PartialSolution {
         assignments[write++] = assignment;
       }
       assignments.length = write;
-      if (write === 0) this.packages.delete(pkg);
+      if (write === 0) this.packages[pkg.index] = undefined;
+      else state.accumulated = assignments[write - 1]!.accumulated;
     }
     this.levelStarts.length = level + 1;
     this.level = level;
@@ -173,7 +177,7 @@ export class PartialSolution {
     let level = 0;
     for (const term of incompatibility.terms) {
       if (term === except) continue;
-      const assignments = this.packages.get(term.pkg)!.assignments;
+      const assignments = this.packages[term.pkg.index]!.assignments;
       const last = assignments[assignments.length - 1]!;
       // The latest reach is an upper bound: look further only when it could lower the answer.
       if (last.reach <= level) continue;
@@ -192,7 +196,7 @@ export class PartialSolution {
     let latest: { term: Term; assignments: Assignment[]; found: Assignment } | null = null;
     let previousLevel = 1;
     for (const term of incompatibility.terms) {
-      const assignments = this.packages.get(term.pkg)!.assignments;
+      const assignments = this.packages[term.pkg.index]!.assignments;
       const found = assignments[firstWhere(assignments, (a) => satisfies(a.accumulated, term))]!;
       if (latest === null || found.reach > latest.found.reach || (found.reach === latest.found.reach && found.index > latest.found.index)) {
         if (latest !== null) previousLevel = Math.max(previousLevel, latest.found.reach);
@@ -212,16 +216,17 @@ export class PartialSolution {
   }
 
   private push(pkg: PackageRef, term: Term, cause: Incompatibility | null, level: number): void {
-    let state = this.packages.get(pkg);
+    let state = this.packages[pkg.index];
     if (state === undefined) {
-      state = { assignments: [], decision: null };
-      this.packages.set(pkg, state);
+      state = { pkg, assignments: [], accumulated: term, decision: null };
+      this.packages[pkg.index] = state;
     }
     const before = state.assignments[state.assignments.length - 1];
     const accumulated = before === undefined ? term : intersect(before.accumulated, term);
     const reach = before === undefined ? level : Math.max(before.reach, level);
     const assignment: Assignment = { pkg, term, accumulated, level, reach, index: this.trail.length, cause };
     state.assignments.push(assignment);
+    state.accumulated = accumulated;
     this.trail.push(assignment);
   }
 }

@@ -45,6 +45,16 @@ export class VersionList {
     this.full = this.make(all);
   }
 
+  /** The unlabelled set of a one-word list with this word. */
+  makeWord(word: number): PositionSet {
+    let set = this.interned.get(word);
+    if (set === undefined) {
+      set = new PositionSet(this, [word], null, null);
+      this.interned.set(word, set);
+    }
+    return set;
+  }
+
   /** The unlabelled set with these bits: one shared object per set of positions. */
   make(words: number[]): PositionSet {
     const key = words.length === 1 ? words[0]! : words.join(',');
@@ -235,7 +245,7 @@ export class PositionSet {
   private pick(other: PositionSet, word: number): PositionSet {
     if (word === this.bits[0]) return this;
     if (word === other.bits[0]) return other;
-    return this.list.make([word]);
+    return this.list.makeWord(word);
   }
 
   private pickWords(other: PositionSet, words: number[]): PositionSet {

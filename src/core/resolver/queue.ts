@@ -5,46 +5,75 @@
 // 3. virtual packages before real ones (a feature then pins its package's version, rather than the package
 //    pinning a version that lacks the feature);
 // 4. by name, which makes the order total and the result deterministic.
-// A binary heap with lazy deletion: an update pushes a fresh entry and outdates the older ones, which are dropped
-// when they reach the top; so a decision costs O(log n) rather than a scan of every package.
+// A binary heap indexed by package: an update moves the package's one entry up or down, so the heap never holds
+// more than the packages waiting, and a decision costs O(log n) rather than a scan of every package.
 import type { PackageRef } from './packages.js';
 
 interface Entry {
   readonly pkg: PackageRef;
-  readonly conflicts: number;
-  readonly count: number;
-  /** Matches the package's latest stamp while the entry is current. */
-  readonly stamp: number;
+  conflicts: number;
+  count: number;
 }
 
 export class DecisionQueue {
   private readonly heap: Entry[] = [];
-  private readonly stamps = new Map<PackageRef, number>();
-  private nextStamp = 0;
+  /** Each package's entry and its place in the heap (-1 when out of it), by package index. */
+  private readonly entries: Array<Entry | undefined> = [];
+  private readonly places: number[] = [];
 
-  /** Records the package's current conflict and candidate counts, replacing any earlier entry. */
+  /** Records the package's current conflict and candidate counts. */
   update(pkg: PackageRef, conflicts: number, count: number): void {
-    const stamp = ++this.nextStamp;
-    this.stamps.set(pkg, stamp);
-    this.heap.push({ pkg, conflicts, count, stamp });
-    this.siftUp(this.heap.length - 1);
+    let entry = this.entries[pkg.index];
+    if (entry === undefined) {
+      entry = { pkg, conflicts, count };
+      this.entries[pkg.index] = entry;
+      this.places[pkg.index] = -1;
+    }
+    const place = this.places[pkg.index]!;
+    if (place < 0) {
+      entry.conflicts = conflicts;
+      entry.count = count;
+      this.heap.push(entry);
+      this.places[pkg.index] = this.heap.length - 1;
+      this.siftUp(this.heap.length - 1);
+      return;
+    }
+    if (entry.conflicts === conflicts && entry.count === count) return;
+    const better = conflicts > entry.conflicts || (conflicts === entry.conflicts && count < entry.count);
+    entry.conflicts = conflicts;
+    entry.count = count;
+    if (better) this.siftUp(place);
+    else this.siftDown(place);
   }
 
-  /** The best package that is current and still `pending`, or null when none is left. */
+  /** The best package that is still `pending`, or null when none is left; the others leave the queue. */
   best(pending: (pkg: PackageRef) => boolean): PackageRef | null {
     while (this.heap.length > 0) {
       const top = this.heap[0]!;
-      if (this.stamps.get(top.pkg) === top.stamp && pending(top.pkg)) return top.pkg;
+      if (pending(top.pkg)) return top.pkg;
       this.removeTop();
     }
     return null;
   }
 
   private removeTop(): void {
+    const top = this.heap[0]!;
+    this.places[top.pkg.index] = -1;
     const last = this.heap.pop()!;
     if (this.heap.length === 0) return;
     this.heap[0] = last;
+    this.places[last.pkg.index] = 0;
     this.siftDown(0);
+  }
+
+  private swap(i: number, j: number): void {
+    const { heap } = this;
+    const a = heap[i]!;
+    const b = heap[j]!;
+    heap[i] = b;
+    heap[j] = a;
+    this.places[b.pkg.index] = i;
+    this.places[a.pkg.index] = j;
   }
 
   private siftUp(index: number): void {
@@ -52,7 +81,7 @@ export class DecisionQueue {
     while (index > 0) {
       const parent = (index - 1) >> 1;
       if (!before(heap[index]!, heap[parent]!)) return;
-      [heap[index], heap[parent]] = [heap[parent]!, heap[index]!];
+      this.swap(index, parent);
       index = parent;
     }
   }
@@ -66,7 +95,7 @@ export class DecisionQueue {
       if (left < heap.length && before(heap[left]!, heap[best]!)) best = left;
       if (right < heap.length && before(heap[right]!, heap[best]!)) best = right;
       if (best === index) return;
-      [heap[index], heap[best]] = [heap[best]!, heap[index]!];
+      this.swap(index, best);
       index = best;
     }
   }
@@ -77,6 +106,5 @@ function before(a: Entry, b: Entry): boolean {
   if (a.count !== b.count) return a.count < b.count;
   const aVirtual = a.pkg.kind !== 'real';
   if (aVirtual !== (b.pkg.kind !== 'real')) return aVirtual;
-  if (a.pkg !== b.pkg) return a.pkg.id < b.pkg.id;
-  return a.stamp > b.stamp; // the same package: the newest entry first, so the current one surfaces
+  return a.pkg.id < b.pkg.id;
 }

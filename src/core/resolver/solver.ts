@@ -49,7 +49,7 @@ export class Solver {
   /** Dependency incompatibilities already made, by depender, dependency and range: adjacent versions share them. */
   private readonly sharedIncompatibilities = new Map<string, Incompatibility>();
   /** How many times each package took part in conflict resolution: the first key of the decision order. */
-  private readonly conflicts = new Map<PackageRef, number>();
+  private readonly conflicts: number[] = [];
 
   constructor(
     private readonly registry: Registry,
@@ -66,7 +66,9 @@ export class Solver {
         this.propagate(next);
         const pkg = this.queue.best((p) => this.solution.isPending(p));
         if (pkg === null) return { ok: true, packages: this.extractSolution() };
-        next = await this.decide(pkg);
+        // Only reading a package the first time is asynchronous: the rest of a decision runs without awaiting.
+        const decided = this.decide(pkg);
+        next = decided instanceof Promise ? await decided : decided;
       }
     } catch (error) {
       if (error instanceof NoSolution) return { ok: false, failure: error.incompatibility };
@@ -130,16 +132,28 @@ export class Solver {
     const accumulated = this.solution.accumulated(pkg);
     if (accumulated === undefined) return null; // backtracked away meanwhile
     const groups = this.index.groups(pkg);
+    const bits = accumulated.set.bits;
+    // With a one-word version list, whether the accumulated term satisfies a group's term is one word operation.
+    const word = bits.length === 1 ? bits[0]! : null;
     for (let g = groups.length - 1; g >= 0; g--) {
       const group = groups[g]!;
-      if (!satisfies(accumulated, group.term)) continue;
-      for (let m = group.members.length - 1; m >= 0; m--) {
-        const incompatibility = group.members[m]!;
-        if (this.examine(incompatibility, enqueue)) return incompatibility;
+      let satisfied: boolean;
+      if (word !== null && group.word !== null) {
+        if (accumulated.positive) satisfied = group.term.positive ? (word & ~group.word) === 0 : (word & group.word) === 0;
+        else satisfied = !group.term.positive && (group.word & ~word) === 0;
+      } else {
+        satisfied = satisfies(accumulated, group.term);
+      }
+      if (!satisfied) continue;
+      const { members } = group;
+      for (let m = members.length - 1; m >= 0; m--) {
+        const incompatibility = members[m]!;
+        if (incompatibility.contradictedAt < 0 && this.examine(incompatibility, enqueue)) return incompatibility;
       }
     }
     return null;
   }
+
 
   /**
    * Derives the negation of an almost satisfied incompatibility's last term, and marks one that cannot become
@@ -184,7 +198,7 @@ export class Solver {
       for (const term of incompatibility.terms) involved.add(term.pkg);
       const { pkg, satisfier, satisfierLevel, previousLevel } = this.solution.satisfierSearch(incompatibility);
       if (satisfier.cause === null || previousLevel < satisfierLevel) {
-        for (const p of involved) this.conflicts.set(p, (this.conflicts.get(p) ?? 0) + 1);
+        for (const p of involved) this.conflicts[p.index] = (this.conflicts[p.index] ?? 0) + 1;
         // Chronological: only the satisfier's level goes. The incompatibility is then almost satisfied, and what
         // it implies holds from `previousLevel` on, so it survives backtracking down to there.
         this.backtrack(Math.max(previousLevel, satisfierLevel - 1), involved);
@@ -221,7 +235,7 @@ export class Solver {
 
   /** Puts a package that waits for a decision back in the queue with its current candidate count. */
   private requeue(pkg: PackageRef): void {
-    if (this.solution.isPending(pkg)) this.queue.update(pkg, this.conflicts.get(pkg) ?? 0, this.candidateCount(pkg));
+    if (this.solution.isPending(pkg)) this.queue.update(pkg, this.conflicts[pkg.index] ?? 0, this.candidateCount(pkg));
   }
 
   private requeueVirtuals(pkg: RealPackage): void {
@@ -243,14 +257,19 @@ export class Solver {
    * (then propagation derives that the version is out). When no version can be chosen, adds the incompatibility
    * that says why instead. Returns the packages to propagate from next.
    */
-  private async decide(pkg: PackageRef): Promise<readonly PackageRef[]> {
+  private decide(pkg: PackageRef): readonly PackageRef[] | Promise<readonly PackageRef[]> {
     const choice = this.choose(pkg, this.solution.accumulated(pkg)!.set);
     if (choice instanceof Incompatibility) {
       this.add(choice);
       return [pkg];
     }
     const record = this.registry.records(pkg.base)[choice]!;
-    const { dependencies, impossible } = await this.dependencyIncompatibilities(pkg, choice, record);
+    const made = this.versionIncompatibilities.get(this.registry.dependencies(pkg, choice));
+    if (made !== undefined) return this.decideWith(pkg, choice, record, made);
+    return this.dependencyIncompatibilities(pkg, choice, record).then((incompatibilities) => this.decideWith(pkg, choice, record, incompatibilities));
+  }
+
+  private decideWith(pkg: PackageRef, choice: number, record: VersionRecord, { dependencies, impossible }: VersionIncompatibilities): readonly PackageRef[] {
     if (impossible.length > 0 || dependencies.some((i) => this.solution.satisfiesAllBut(i, pkg))) {
       // Not decided: propagation must now rule the version out, so it looks at these whatever changed.
       this.fresh.push(...impossible, ...dependencies);
