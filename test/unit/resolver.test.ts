@@ -228,6 +228,39 @@ describe('choosing versions', () => {
   });
 });
 
+describe('explanations', () => {
+  it('print requirements as written and ranges between published versions, never internal pre-release bounds', async () => {
+    // An earlier solver reasoned on all SemVer versions: it spent a conflict on the gap between d 1.0.0 and
+    // 1.1.3, and wrote "d ^1.1, or >=1.1.4-0, <2.0.1-0 requires a ^2.0".
+    const result = await resolve({ a: '~1.1', c: '~2.1' }, {
+      a: { '1.1.0': {}, '2.0.0': {} },
+      c: { '2.1.0': { deps: { d: '~1.1' } } },
+      d: { '1.0.0': {}, '1.1.3': { deps: { a: '^2.0' } }, '1.2.0': { deps: { a: '^2.0' } }, '2.0.0': {} },
+    });
+    expect(explanation(result)).toBe(
+      'Because every version of c depends on d ~1.1 which depends on a ^2.0, every version of c requires a ^2.0.\n' +
+        'So, because app depends on both c ~2.1 and a ~1.1, version solving failed.',
+    );
+  });
+
+  it('print the versions that share a dependency as bounds between published versions', async () => {
+    const result = await resolve({ a: '*', b: '^1.0' }, {
+      a: { '1.0.0': { deps: { b: '^2.0' } }, '1.1.0': { deps: { b: '^2.0' } }, '1.2.0': { deps: { c: '^1.0' } } },
+      b: { '1.0.0': {}, '2.0.0': {} },
+      c: { '1.0.0': { deps: { b: '^2.0' } } },
+    });
+    const message = explanation(result);
+    expect(message).toBe(
+      [
+        'Because a <1.2.0 depends on b ^2.0 and a >=1.2.0 depends on c ^1.0, every version of a requires b ^2.0 or c ^1.0.',
+        'And because every version of c depends on b ^2.0, every version of a requires b ^2.0.',
+        'So, because app depends on both b ^1.0 and a *, version solving failed.',
+      ].join('\n'),
+    );
+    expect(message).not.toMatch(/-0\b/);
+  });
+});
+
 describe('yanked and locked versions', () => {
   const registry: Registry = {
     x: { '1.0.0': {}, '1.1.0': {}, '1.2.0': { yanked: true } },
