@@ -1,7 +1,7 @@
 // Background jobs of a server process: small, named, idempotent tasks run on an interval. A job that must run once
 // across all processes takes a key-value lock for its run (if the store is down, it runs anyway: every job is
 // idempotent, so running twice costs work, not correctness). `stop()` waits for a running job and then runs each
-// job's final pass (e.g. a last flush at shutdown).
+// job's final pass (e.g. a last flush at shutdown); it rejects when a final pass failed.
 import type { Context } from '../context.js';
 import { metricsOf } from '../metrics.js';
 
@@ -11,7 +11,7 @@ export interface Job {
   /** Take a cluster-wide lock for each run. */
   exclusive: boolean;
   run(ctx: Context): Promise<void>;
-  /** Runs once when the process stops (after the last scheduled run). */
+  /** Runs once when the process stops (after the last scheduled run); a failure makes the stop fail. */
   onStop?(ctx: Context): Promise<void>;
 }
 
@@ -75,6 +75,7 @@ export function startJobs(ctx: Context, jobs: Job[]): JobRunner {
       stopped = true;
       for (const timer of timers) clearInterval(timer);
       await Promise.allSettled(running.values());
+      const failed: unknown[] = [];
       for (const job of jobs) {
         if (job.onStop === undefined) continue;
         try {
@@ -83,8 +84,11 @@ export function startJobs(ctx: Context, jobs: Job[]): JobRunner {
         } catch (error) {
           metricsOf(ctx).jobRuns.inc({ job: job.name, outcome: 'failed' });
           ctx.logger.error({ err: error, job: job.name }, `final run of job ${job.name} failed`);
+          failed.push(error);
         }
       }
+      // What a final pass did not write is lost with the process: the stop is not a clean one.
+      if (failed.length > 0) throw new AggregateError(failed, `${failed.length} final job run(s) failed`);
     },
   };
 }
