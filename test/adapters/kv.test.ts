@@ -327,6 +327,18 @@ describeNeeding(['TEST_REDIS_URL'], 'RedisKeyValue across instances', () => {
       b = await openRedis(prefix);
     });
 
+    it('keeps counting windows after Redis forgets its scripts (EVALSHA falls back to EVAL on NOSCRIPT)', async () => {
+      expect((await a.incrWindow('flushed', 60_000)).count).toBe(1);
+      const raw = new Redis(TEST_REDIS_URL!);
+      try {
+        await raw.script('FLUSH');
+      } finally {
+        raw.disconnect();
+      }
+      expect((await a.incrWindow('flushed', 60_000)).count).toBe(2);
+      expect((await b.incrWindow('flushed', 60_000)).count).toBe(3);
+    });
+
     it('share values, windows, hashes and locks', async () => {
       await a.set('shared', Buffer.from([1, 2, 3]));
       expect((await b.get('shared'))!.equals(Buffer.from([1, 2, 3]))).toBe(true);
