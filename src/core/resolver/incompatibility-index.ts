@@ -4,10 +4,19 @@
 // it). Many incompatibilities share their term about a package (every depender asking for `x ^1.2` shares one
 // requirement set), so checking a group's term once spares checking each member: what keeps a popular package's
 // thousands of dependants cheap.
+//
+// Better still, only the groups that a change newly satisfies need looking at (the others were looked at when
+// they became satisfied). A change to a package's assignments removes versions from what a positive term allows,
+// or adds versions to what a negative one excludes; so the groups are also listed by version position: the
+// positive groups whose set lacks the version (removing it from a positive assignment may make them satisfied),
+// and the negative groups whose set has it (removing it, or excluding it, may make them satisfied).
 import type { PositionSet } from './position-set.js';
 import type { Incompatibility } from './incompatibility.js';
 import type { PackageRef } from './packages.js';
 import type { Term } from './term.js';
+
+/** Version lists longer than this are not listed by position: checking every group is then cheaper to keep. */
+const MAX_LISTED = 128;
 
 export interface Group {
   /** The term every member has about the package. */
@@ -16,6 +25,10 @@ export interface Group {
   readonly word: number | null;
   /** Oldest first. */
   readonly members: Incompatibility[];
+  /** The order groups were made in. */
+  readonly order: number;
+  /** The last search that found this group: spares looking at it twice in one. */
+  seen: number;
 }
 
 interface PackageGroups {
@@ -23,6 +36,8 @@ interface PackageGroups {
   readonly groups: Group[];
   readonly positive: Map<PositionSet, Group>;
   readonly negative: Map<PositionSet, Group>;
+  /** By version position: the positive groups whose set lacks it and the negative ones whose set has it; null past MAX_LISTED. */
+  readonly byPosition: Group[][] | null;
 }
 
 const NONE: readonly Group[] = [];
@@ -30,20 +45,29 @@ const NONE: readonly Group[] = [];
 export class IncompatibilityIndex {
   /** By package index. */
   private readonly packages: Array<PackageGroups | undefined> = [];
+  private groupCount = 0;
+  private searches = 0;
 
   add(incompatibility: Incompatibility): void {
     for (const term of incompatibility.terms) {
       let entry = this.packages[term.pkg.index];
       if (entry === undefined) {
-        entry = { groups: [], positive: new Map(), negative: new Map() };
+        const size = term.set.list.size;
+        const byPosition = size <= MAX_LISTED ? Array.from({ length: size }, (): Group[] => []) : null;
+        entry = { groups: [], positive: new Map(), negative: new Map(), byPosition };
         this.packages[term.pkg.index] = entry;
       }
       const byTerm = term.positive ? entry.positive : entry.negative;
       let group = byTerm.get(term.set);
       if (group === undefined) {
-        group = { term, word: term.set.bits.length === 1 ? term.set.bits[0]! : null, members: [] };
+        group = { term, word: term.set.bits.length === 1 ? term.set.bits[0]! : null, members: [], order: this.groupCount++, seen: -1 };
         byTerm.set(term.set, group);
         entry.groups.push(group);
+        if (entry.byPosition !== null) {
+          for (let position = 0; position < entry.byPosition.length; position++) {
+            if (term.set.has(position) !== term.positive) entry.byPosition[position]!.push(group);
+          }
+        }
       }
       group.members.push(incompatibility);
     }
@@ -52,5 +76,26 @@ export class IncompatibilityIndex {
   /** The groups about `pkg`, oldest first. */
   groups(pkg: PackageRef): readonly Group[] {
     return this.packages[pkg.index]?.groups ?? NONE;
+  }
+
+  /**
+   * The groups about `pkg` that a change at the versions in `positions` (removed from a positive assignment, or
+   * newly excluded by a negative one) may have made satisfied, newest first; null when the package's groups are
+   * not listed by position (then every group must be checked).
+   */
+  touched(pkg: PackageRef, positions: PositionSet): Group[] | null {
+    const entry = this.packages[pkg.index];
+    if (entry === undefined) return [];
+    if (entry.byPosition === null) return null;
+    const search = ++this.searches;
+    const found: Group[] = [];
+    for (const position of positions.positions()) {
+      for (const group of entry.byPosition[position]!) {
+        if (group.seen === search) continue;
+        group.seen = search;
+        found.push(group);
+      }
+    }
+    return found.sort((a, b) => b.order - a.order);
   }
 }

@@ -4,7 +4,10 @@
 // 2. the fewest candidate versions (a package that must fail fails soonest);
 // 3. virtual packages before real ones (a feature then pins its package's version, rather than the package
 //    pinning a version that lacks the feature);
-// 4. by name, which makes the order total and the result deterministic.
+// 4. the most recently found first: after a package is decided, the dependencies it brought in come next, so the
+//    search goes depth first, and a conflict deep in the graph turns up while its cause is among the latest
+//    decisions (fewer levels to undo). Packages are found in the same order on every run, so the order is total
+//    and the result deterministic.
 // A binary heap indexed by package: an update moves the package's one entry up or down, so the heap never holds
 // more than the packages waiting, and a decision costs O(log n) rather than a scan of every package.
 import type { PackageRef } from './packages.js';
@@ -13,6 +16,8 @@ interface Entry {
   readonly pkg: PackageRef;
   conflicts: number;
   count: number;
+  /** When the package first waited for a decision. */
+  readonly found: number;
 }
 
 export class DecisionQueue {
@@ -20,12 +25,13 @@ export class DecisionQueue {
   /** Each package's entry and its place in the heap (-1 when out of it), by package index. */
   private readonly entries: Array<Entry | undefined> = [];
   private readonly places: number[] = [];
+  private found = 0;
 
   /** Records the package's current conflict and candidate counts. */
   update(pkg: PackageRef, conflicts: number, count: number): void {
     let entry = this.entries[pkg.index];
     if (entry === undefined) {
-      entry = { pkg, conflicts, count };
+      entry = { pkg, conflicts, count, found: this.found++ };
       this.entries[pkg.index] = entry;
       this.places[pkg.index] = -1;
     }
@@ -106,5 +112,5 @@ function before(a: Entry, b: Entry): boolean {
   if (a.count !== b.count) return a.count < b.count;
   const aVirtual = a.pkg.kind !== 'real';
   if (aVirtual !== (b.pkg.kind !== 'real')) return aVirtual;
-  return a.pkg.id < b.pkg.id;
+  return a.found > b.found;
 }

@@ -12,7 +12,7 @@
 // decision made since (as in Nadel and Ryvchin's chronological backtracking for CDCL, SAT 2018).
 import type { Resolved } from '../resolver.js';
 import type { Budget } from './budget.js';
-import { IncompatibilityIndex } from './incompatibility-index.js';
+import { IncompatibilityIndex, type Group } from './incompatibility-index.js';
 import { Incompatibility, isTerminal, priorCause, ROOT_POSITION, type RootIdentity } from './incompatibility.js';
 import { PartialSolution, type Decision } from './partial-solution.js';
 import { describeBounds, type PositionSet } from './position-set.js';
@@ -40,6 +40,10 @@ export class Solver {
   private readonly index = new IncompatibilityIndex();
   /** Incompatibilities added since propagation last ran, which it must look at once whatever changes. */
   private readonly fresh: Incompatibility[] = [];
+  /** Every incompatibility, for the check that nothing was missed before answering. */
+  private readonly all: Incompatibility[] = [];
+  /** Each package's accumulated term when propagation last looked at all its satisfied groups, by package index. */
+  private readonly examined: Array<Term | undefined> = [];
   /** The incompatibilities marked contradicted, by the level marked at. */
   private readonly contradicted: Incompatibility[][] = [];
   /** The incompatibilities of each version's dependencies, by the registry's (cached) dependency list. */
@@ -65,7 +69,13 @@ export class Solver {
         this.budget.checkTime();
         this.propagate(next);
         const pkg = this.queue.best((p) => this.solution.isPending(p));
-        if (pkg === null) return { ok: true, packages: this.extractSolution() };
+        if (pkg === null) {
+          if (this.unsettled()) {
+            next = [];
+            continue;
+          }
+          return { ok: true, packages: this.extractSolution() };
+        }
         // Only reading a package the first time is asynchronous: the rest of a decision runs without awaiting.
         const decided = this.decide(pkg);
         next = decided instanceof Promise ? await decided : decided;
@@ -79,6 +89,20 @@ export class Solver {
   private add(incompatibility: Incompatibility): void {
     this.index.add(incompatibility);
     this.fresh.push(incompatibility);
+    this.all.push(incompatibility);
+  }
+
+  /**
+   * Whether some incompatibility is satisfied or almost satisfied yet not acted on, which propagation should
+   * never leave behind: a last check before answering, which puts any such incompatibility up to be looked at.
+   */
+  private unsettled(): boolean {
+    for (const incompatibility of this.all) {
+      if (incompatibility.contradictedAt >= 0) continue;
+      const relation = this.solution.relation(incompatibility);
+      if (relation !== 'inconclusive' && relation !== 'contradicted') this.fresh.push(incompatibility);
+    }
+    return this.fresh.length > 0;
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -106,13 +130,10 @@ export class Solver {
         queued.delete(pkg);
         conflict = this.examinePackage(pkg, enqueue);
       }
-      if (conflict !== null) {
-        // Conflict resolution leaves what it learned almost satisfied, among the fresh incompatibilities: looking
-        // at it derives what it says.
-        this.resolveConflict(conflict);
-        changed.length = 0;
-        queued.clear();
-      }
+      // Conflict resolution leaves what it learned almost satisfied, among the fresh incompatibilities: looking at
+      // it derives what it says. The packages still waiting to be looked at stay: backtracking is chronological,
+      // so their changes may have survived it.
+      if (conflict !== null) this.resolveConflict(conflict);
     }
   }
 
@@ -125,18 +146,29 @@ export class Solver {
   }
 
   /**
-   * Looks at the incompatibilities whose term about `pkg` its assignments now satisfy, newest first (conflict
+   * Looks at the incompatibilities whose term about `pkg` its assignments newly satisfy, newest first (conflict
    * resolution tends to add the more general ones later); returns the first one found satisfied.
    */
   private examinePackage(pkg: PackageRef, enqueue: (pkg: PackageRef) => void): Incompatibility | null {
     const accumulated = this.solution.accumulated(pkg);
     if (accumulated === undefined) return null; // backtracked away meanwhile
-    const groups = this.index.groups(pkg);
+    const before = this.examined[pkg.index];
+    if (before === accumulated) return null;
+    let groups: readonly Group[] | null = null;
+    // From a positive term to a smaller one, or from a negative one to a larger one: only the groups touched by the
+    // versions in between can have become satisfied. Otherwise (a first assignment, or the first positive one),
+    // every group is checked.
+    if (before !== undefined && before.positive === accumulated.positive) {
+      const between = before.positive ? before.set.difference(accumulated.set) : accumulated.set.difference(before.set);
+      groups = this.index.touched(pkg, between);
+    }
+    const checked = groups ?? this.index.groups(pkg);
+    const newestFirst = groups === null;
     const bits = accumulated.set.bits;
     // With a one-word version list, whether the accumulated term satisfies a group's term is one word operation.
     const word = bits.length === 1 ? bits[0]! : null;
-    for (let g = groups.length - 1; g >= 0; g--) {
-      const group = groups[g]!;
+    for (let i = 0; i < checked.length; i++) {
+      const group = checked[newestFirst ? checked.length - 1 - i : i]!;
       let satisfied: boolean;
       if (word !== null && group.word !== null) {
         if (accumulated.positive) satisfied = group.term.positive ? (word & ~group.word) === 0 : (word & group.word) === 0;
@@ -148,11 +180,16 @@ export class Solver {
       const { members } = group;
       for (let m = members.length - 1; m >= 0; m--) {
         const incompatibility = members[m]!;
-        if (incompatibility.contradictedAt < 0 && this.examine(incompatibility, enqueue)) return incompatibility;
+        if (incompatibility.contradictedAt < 0 && this.examine(incompatibility, enqueue)) {
+          this.examined[pkg.index] = undefined;
+          return incompatibility;
+        }
       }
     }
+    this.examined[pkg.index] = accumulated;
     return null;
   }
+
 
 
   /**
@@ -214,6 +251,9 @@ export class Solver {
   /** Backtracks to `level`, then requeues what changed, and the packages whose priority `also` changed. */
   private backtrack(level: number, also: Iterable<PackageRef>): void {
     const changed = this.solution.backtrack(level);
+    // What is left of a package's assignments satisfies fewer groups than before, all of them looked at already
+    // (and those whose result backtracking undid are looked at again below).
+    for (const pkg of changed) this.examined[pkg.index] = this.solution.accumulated(pkg);
     for (const pkg of also) changed.add(pkg);
     for (const pkg of changed) {
       this.requeue(pkg);
