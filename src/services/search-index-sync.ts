@@ -1,6 +1,7 @@
 // Keeping the per-process search index (search-index.ts) in step with the database.
 //
-//  * Built on the first search, a page of packages at a time (each page a query, so the process keeps answering);
+//  * Built on the first search, a range of table pages at a time (each range a query, so the process keeps
+//    answering; categories and owners are read for every package at once);
 //    until it is built, searches run in SQL (db/search.ts), so answers are right from the first request.
 //  * Every package change reaches it through the per-process cache's invalidation (local-cache.ts): packageChanged
 //    drops the package in this process at once, and the 'package-changed' message drops it in every other process.
@@ -15,11 +16,13 @@ import type { Context } from '../context.js';
 import {
   availableCount,
   availableNames,
+  categoriesAndOwners,
   changedSince,
-  indexRowsAfter,
+  indexRowsInPages,
   indexRowsNamed,
   latestSearchSeq,
   MAX_SEARCH_RESULTS,
+  packagePages,
   wordLexemes,
   type IndexRow,
   type SearchQuery,
@@ -31,8 +34,10 @@ import type { Database } from '../ports/database.js';
 import type { KeyValue } from '../ports/kv.js';
 import { localCacheOf } from './local-cache.js';
 import { SearchIndex } from './search-index.js';
+import { englishLexemes } from './search-index-stem.js';
 
-const BUILD_PAGE = 2_000;
+/** Table pages read by one query of the first build (a few thousand packages). */
+const BUILD_PAGES = 500;
 const REFRESH_BATCH = 500;
 export const CATCH_UP_INTERVAL_MS = 2_000;
 const CATCH_UP_LOOKBACK_MS = 10_000;
@@ -42,6 +47,8 @@ const MAX_CACHED_WORDS = 100_000;
 const PREWARM_WORDS = 100_000;
 /** Words the index answers: ASCII letters and digits (anything else is left to SQL, whose parser decides). */
 const INDEXABLE_WORD = /^[a-z0-9]+$/;
+/** Words the JavaScript stemmer reads (search-index-stem.ts); words with digits are asked of the database once. */
+const LETTERS_ONLY = /^[a-z]+$/;
 
 /** SOUNIO_SEARCH_INDEX=off keeps every search in SQL. */
 const DISABLED = process.env['SOUNIO_SEARCH_INDEX'] === 'off';
@@ -74,6 +81,8 @@ class IndexedCatalog {
   private lastReconcile = 0;
   private catchingUp: Promise<void> | null = null;
   private readonly lexemes = new Map<string, WordLexemes>();
+  /** False when the JavaScript stemmer disagreed with the database on a word of the corpus: then it asks the database. */
+  private stemmerAgrees = true;
   answered = 0;
   fallbacks = 0;
 
@@ -127,14 +136,22 @@ class IndexedCatalog {
   private async build(): Promise<void> {
     const startSeq = await latestSearchSeq(this.db);
     const index = new SearchIndex(MAX_SEARCH_RESULTS);
-    let after = '';
-    for (;;) {
-      const rows = await indexRowsAfter(this.db, after, BUILD_PAGE);
-      for (const row of rows) this.apply(index, row);
-      if (rows.length < BUILD_PAGE) break;
-      after = rows[rows.length - 1]!.id;
+    index.bulk = true;
+    const { categories, owners } = await categoriesAndOwners(this.db);
+    const pages = await packagePages(this.db);
+    for (let from = 0; ; from += BUILD_PAGES) {
+      // The last range is open: the table may have grown meanwhile.
+      const last = from + BUILD_PAGES >= pages;
+      for (const row of await indexRowsInPages(this.db, from, last ? null : from + BUILD_PAGES)) {
+        row.categories = categories.get(row.id) ?? [];
+        row.owners = owners.get(row.id) ?? [];
+        this.apply(index, row);
+      }
+      if (last) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
+    index.bulk = false;
+    index.sortIfNeeded();
     this.highestSeq = Math.max(this.highestSeq, Number(startSeq));
     this.safeSeq = startSeq;
     this.reads.length = 0;
@@ -160,7 +177,13 @@ class IndexedCatalog {
     }
     const list = [...words];
     for (let at = 0; at < list.length; at += 5_000) {
-      for (const [word, forms] of await wordLexemes(this.db, list.slice(at, at + 5_000))) this.lexemes.set(word, forms);
+      for (const [word, forms] of await wordLexemes(this.db, list.slice(at, at + 5_000))) {
+        this.lexemes.set(word, forms);
+        if (this.stemmerAgrees && LETTERS_ONLY.test(word) && JSON.stringify(englishLexemes(word)) !== JSON.stringify(forms.english)) {
+          this.stemmerAgrees = false;
+          this.logger.warn({ word, database: forms.english, javascript: englishLexemes(word) }, 'the search stemmer disagrees with the database; asking the database');
+        }
+      }
     }
   }
 
@@ -253,7 +276,9 @@ class IndexedCatalog {
       while (this.reads.length > 1 && this.reads[1]!.at <= now - CATCH_UP_LOOKBACK_MS) this.reads.shift();
       if (this.reads[0]!.at <= now - CATCH_UP_LOOKBACK_MS) this.safeSeq = this.reads[0]!.seq;
     }
-    if (now - this.lastReconcile >= RECONCILE_INTERVAL_MS) {
+    // Only where other processes write (PostgreSQL): the embedded database has one process, which announces every
+    // deletion it makes, and counting its packages would hold its only connection for a while.
+    if (this.db.kind === 'postgres' && now - this.lastReconcile >= RECONCILE_INTERVAL_MS) {
       this.lastReconcile = now;
       await this.reconcile(index);
     }
@@ -270,6 +295,11 @@ class IndexedCatalog {
     for (const canonical of names) if (!index.has(canonical)) this.dirty.add(canonical);
   }
 
+  private remember(word: string, forms: WordLexemes): void {
+    if (this.lexemes.size >= MAX_CACHED_WORDS) this.lexemes.clear();
+    this.lexemes.set(word, forms);
+  }
+
   /** The page from the index, or null when it is not ready (the build starts) or the query is left to SQL. */
   async search(query: SearchQuery): Promise<SearchPage | null> {
     if (DISABLED || !query.words.every((word) => INDEXABLE_WORD.test(word))) return null;
@@ -278,17 +308,24 @@ class IndexedCatalog {
       return null;
     }
     const index = this.index;
-    const unknown = [...new Set(query.words.filter((word) => !this.lexemes.has(word)))];
+    let unknown = [...new Set(query.words.filter((word) => !this.lexemes.has(word)))];
+    if (this.stemmerAgrees) {
+      for (const word of unknown) if (LETTERS_ONLY.test(word)) this.remember(word, { english: englishLexemes(word), simple: [word] });
+      unknown = unknown.filter((word) => !this.lexemes.has(word));
+    }
     if (unknown.length > 0) {
-      const found = await wordLexemes(this.db, unknown);
-      if (this.lexemes.size + found.size > MAX_CACHED_WORDS) this.lexemes.clear();
-      for (const [word, forms] of found) this.lexemes.set(word, forms);
+      for (const [word, forms] of await wordLexemes(this.db, unknown)) this.remember(word, forms);
+    }
+    const lexemes = new Map<string, WordLexemes>();
+    for (const word of query.words) {
+      const forms = this.lexemes.get(word);
+      if (forms !== undefined) lexemes.set(word, forms);
     }
     await this.settle(index);
     this.maybeCatchUp(index);
     return index.search({
       words: query.words,
-      lexemes: this.lexemes,
+      lexemes,
       name: query.name,
       maxEdits: query.maxEdits,
       keywords: query.keywords,

@@ -10,8 +10,8 @@
 // A query matches as the SQL search does (db/search.ts, package_search_query): every word must match, as one of its
 // English stems or as written; English stop words are dropped unless the query has nothing else; the last word of 3
 // or more letters also matches as a prefix of a term. Beyond SQL: a word that matches no term (as written, stemmed,
-// or by prefix) is corrected to the terms within allowedEdits of it (optimal string alignment: a transposition is one
-// edit), so `jsn` finds what `json` finds. Names also match exactly, by prefix (the canonical name starts with the
+// or by prefix) is corrected to the closest terms within allowedEdits of it (optimal string alignment: a
+// transposition is one edit), so `jsn` finds what `json` finds. Names also match exactly, by prefix (the canonical name starts with the
 // query read as a name) and, for ranking, by closeness.
 //
 // Ranking: the exact name first; then a score, the sum over the words of the best match (weight A 1, B 0.4, C 0.2,
@@ -26,7 +26,6 @@ import type { IndexRow, SearchOrder, WordLexemes } from '../db/search.js';
 
 /** ts_rank's default weights, by weight code: D 0, C 1, B 2, A 3. */
 const WEIGHTS = [0.1, 0.2, 0.4, 1.0] as const;
-const WEIGHT_CODES: Record<string, number> = { A: 3, B: 2, C: 1, D: 0 };
 const MAX_PREFIX_TERMS = 2_000;
 const MAX_CORRECTIONS = 40;
 const MAX_NAME_PREFIXES = 2_000;
@@ -40,14 +39,17 @@ export function allowedEdits(length: number): number {
 }
 
 /** Optimal string alignment distance (Levenshtein plus adjacent transpositions), or max + 1 when above max. */
+let rows = [new Int32Array(72), new Int32Array(72), new Int32Array(72)];
+
 export function editDistance(a: string, b: string, max: number): number {
   const la = a.length;
   const lb = b.length;
   if (Math.abs(la - lb) > max) return max + 1;
   if (la === 0 || lb === 0) return Math.max(la, lb);
-  let prevPrev = new Array<number>(lb + 1).fill(0);
-  let prev = new Array<number>(lb + 1);
-  let cur = new Array<number>(lb + 1);
+  if (rows[0]!.length <= lb) rows = [new Int32Array(lb + 1), new Int32Array(lb + 1), new Int32Array(lb + 1)];
+  let prevPrev = rows[0]!;
+  let prev = rows[1]!;
+  let cur = rows[2]!;
   for (let j = 0; j <= lb; j++) prev[j] = j;
   for (let i = 1; i <= la; i++) {
     cur[0] = i;
@@ -61,7 +63,10 @@ export function editDistance(a: string, b: string, max: number): number {
       if (d < rowMin) rowMin = d;
     }
     if (rowMin > max) return max + 1;
-    [prevPrev, prev, cur] = [prev, cur, prevPrev];
+    const spare = prevPrev;
+    prevPrev = prev;
+    prev = cur;
+    cur = spare;
   }
   return prev[lb]! > max ? max + 1 : prev[lb]!;
 }
@@ -83,49 +88,48 @@ function popcount(x: number): number {
   return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
 }
 
-/** The lexemes of a tsvector's text form (`'json':1A,3B 'x':2`) with the best weight of each. */
-export function parseTsvector(text: string): Map<string, number> {
-  const lexemes = new Map<string, number>();
-  let i = 0;
+/** Calls `each` with every lexeme of a tsvector's text form (`'json':1A,3B 'x':2`, each lexeme once) and its best weight. */
+export function forEachLexeme(text: string, each: (lexeme: string, weight: number) => void): void {
   const n = text.length;
-  while (i < n) {
-    while (i < n && text[i] === ' ') i++;
-    if (i >= n || text[i] !== "'") break;
-    i++;
-    let lexeme = '';
-    for (;;) {
-      const c = text[i];
-      if (c === undefined) break;
-      if (c === "'") {
-        if (text[i + 1] === "'") {
-          lexeme += "'";
-          i += 2;
+  let i = text.indexOf("'");
+  while (i >= 0 && i < n) {
+    let end = text.indexOf("'", i + 1);
+    if (end < 0) break;
+    let lexeme = text.slice(i + 1, end);
+    if (text.charCodeAt(end + 1) === 39 || lexeme.includes('\\')) {
+      // Quotes doubled, backslashes escaping: read it a character at a time.
+      lexeme = '';
+      let at = i + 1;
+      for (; at < n; at++) {
+        const c = text[at]!;
+        if (c === "'") {
+          if (text[at + 1] === "'") {
+            lexeme += "'";
+            at++;
+            continue;
+          }
+          break;
+        }
+        if (c === '\\') {
+          lexeme += text[at + 1] ?? '';
+          at++;
           continue;
         }
-        i++;
-        break;
+        lexeme += c;
       }
-      if (c === '\\') {
-        lexeme += text[i + 1] ?? '';
-        i += 2;
-        continue;
-      }
-      lexeme += c;
-      i++;
+      end = at;
     }
     // Positions (`:1A,2,3B`): each has a weight letter, or none for D. No positions: D.
     let weight = 0;
-    if (text[i] === ':') {
-      i++;
-      while (i < n && text[i] !== ' ') {
-        const code = WEIGHT_CODES[text[i]!];
-        if (code !== undefined && code > weight) weight = code;
-        i++;
-      }
+    let next = text.indexOf(' ', end + 1);
+    if (next < 0) next = n;
+    if (text.charCodeAt(end + 1) === 58) {
+      const positions = text.slice(end + 2, next);
+      weight = positions.includes('A') ? 3 : positions.includes('B') ? 2 : positions.includes('C') ? 1 : 0;
     }
-    lexemes.set(lexeme, Math.max(weight, lexemes.get(lexeme) ?? -1));
+    each(lexeme, weight);
+    i = text.indexOf("'", next);
   }
-  return lexemes;
 }
 
 /** A term's number, its text and its postings. */
@@ -226,20 +230,28 @@ export class SearchIndex {
   private updated = new Float64Array(0);
   private seqs = new Float64Array(0);
   private hashes = new Uint32Array(0);
+  private nameLengths = new Uint8Array(0);
   private readonly slotOf = new Map<string, number>();
-  /** Canonical names of the indexed packages, in C order. */
-  private readonly names: string[] = [];
+  /** Canonical names of the indexed packages, in C order once sorted (a bulk load appends, then sorts once). */
+  private names: string[] = [];
+  private namesSorted = true;
 
   private readonly termIds = new Map<string, number>();
   private readonly terms: Term[] = [];
-  /** Term texts in C order, for prefixes. */
-  private readonly sortedTerms: string[] = [];
+  /** Term numbers in the C order of their texts once sorted, for prefixes. */
+  private sortedTerms: number[] = [];
+  /** The same for names with their separators taken out, and the first parts of those names. */
+  private sortedJoined: number[] = [];
+  private readonly firstParts = new Set<string>();
+  private termsSorted = true;
   /** Term numbers by length, and each term's letter mask, for corrections. */
   private readonly byLength: number[][] = [];
   private masks = new Int32Array(0);
 
   // Scratch for one query at a time (searches are synchronous once their lexemes are known).
   private stamp = new Int32Array(0);
+  /** Marks the slots whose name starts with the query's name. */
+  private prefixStamp = new Int32Array(0);
   private score = new Float64Array(0);
   private wordBest = new Float64Array(0);
   private generation = 0;
@@ -285,7 +297,9 @@ export class SearchIndex {
     this.updated = grown(this.updated, (n) => new Float64Array(n));
     this.seqs = grown(this.seqs, (n) => new Float64Array(n));
     this.hashes = grown(this.hashes, (n) => new Uint32Array(n));
+    this.nameLengths = grown(this.nameLengths, (n) => new Uint8Array(n));
     this.stamp = new Int32Array(capacity);
+    this.prefixStamp = new Int32Array(capacity);
     this.score = new Float64Array(capacity);
     this.wordBest = new Float64Array(capacity);
     this.generation = 0;
@@ -297,13 +311,17 @@ export class SearchIndex {
     if (known !== undefined) {
       const term = this.terms[known]!;
       // A plain lexeme wins over a joined name of the same text (it is found by prefix on its own).
-      if (joinedFirst === 0) term.joinedFirst = 0;
+      if (joinedFirst === 0 && term.joinedFirst > 0) {
+        term.joinedFirst = 0;
+        this.addSorted(this.sortedTerms, known);
+      }
       return known;
     }
     const id = this.terms.length;
     this.terms.push({ text, postings: [], joinedFirst });
     this.termIds.set(text, id);
-    insertSorted(this.sortedTerms, text);
+    if (joinedFirst > 0) this.firstParts.add(text.slice(0, joinedFirst));
+    this.addSorted(joinedFirst > 0 ? this.sortedJoined : this.sortedTerms, id);
     if (this.masks.length <= id) {
       const masks = new Int32Array(Math.max(1024, this.masks.length * 2));
       masks.set(this.masks);
@@ -327,24 +345,26 @@ export class SearchIndex {
     const keepTerms = slot !== undefined && this.hashes[slot] === hash;
     if (!keepTerms) {
       if (slot !== undefined) this.kill(slot);
-      else insertSorted(this.names, canonical);
+      else if (this.bulk) {
+        this.names.push(canonical);
+        this.namesSorted = false;
+      } else {
+        this.sortIfNeeded();
+        insertSorted(this.names, canonical);
+      }
       this.grow(this.used + 1);
       slot = this.used++;
       this.slotOf.set(canonical, slot);
       this.alive[slot] = 1;
       this.hashes[slot] = hash;
-      const lexemes = parseTsvector(document);
-      if (canonical.includes('_')) {
-        const joined = canonical.replace(/_/g, '');
-        if (!lexemes.has(joined)) {
-          const id = this.termId(joined, canonical.indexOf('_'));
-          this.terms[id]!.postings.push((slot << 2) | 3);
-        }
-      }
-      for (const [lexeme, weight] of lexemes) {
-        if (lexeme.includes('-') || lexeme.length === 0) continue;
-        this.terms[this.termId(lexeme, 0)]!.postings.push((slot << 2) | weight);
-      }
+      const at = (slot << 2) >>> 0;
+      let joined = canonical.includes('_') ? canonical.replace(/_/g, '') : null;
+      forEachLexeme(document, (lexeme, weight) => {
+        if (lexeme === joined) joined = null;
+        if (lexeme.length === 0 || lexeme.includes('-')) return;
+        this.terms[this.termId(lexeme, 0)]!.postings.push(at | weight);
+      });
+      if (joined !== null) this.terms[this.termId(joined, canonical.indexOf('_'))]!.postings.push(at | 3);
     }
     const s = slot!;
     this.stored[s] = {
@@ -366,6 +386,7 @@ export class SearchIndex {
     this.created[s] = row.created_at.getTime();
     this.updated[s] = row.updated_at.getTime();
     this.seqs[s] = Number(row.search_seq);
+    this.nameLengths[s] = Math.min(255, canonical.length);
   }
 
   /** Takes a package out (deleted, or no longer available). */
@@ -374,7 +395,64 @@ export class SearchIndex {
     if (slot === undefined) return;
     this.kill(slot);
     this.slotOf.delete(canonical);
+    this.sortIfNeeded();
     removeSorted(this.names, canonical);
+  }
+
+  /** While true (a first build), names and terms are appended and sorted once, when the build ends. */
+  bulk = false;
+
+  /** Sorts what a bulk load appended. */
+  sortIfNeeded(): void {
+    if (!this.namesSorted) {
+      this.names.sort();
+      this.namesSorted = true;
+    }
+    if (!this.termsSorted) {
+      const { terms } = this;
+      const byText = (a: number, b: number) => (terms[a]!.text < terms[b]!.text ? -1 : terms[a]!.text > terms[b]!.text ? 1 : 0);
+      this.sortedTerms.sort(byText);
+      this.sortedJoined.sort(byText);
+      this.termsSorted = true;
+    }
+  }
+
+  private addSorted(list: number[], id: number): void {
+    if (this.bulk) {
+      list.push(id);
+      this.termsSorted = false;
+    } else {
+      this.sortIfNeeded();
+      list.splice(this.firstTermFrom(list, this.terms[id]!.text), 0, id);
+    }
+  }
+
+  /** The position in a sorted term list of the first term not below `text`. */
+  private firstTermFrom(list: number[], text: string): number {
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.terms[list[mid]!]!.text < text) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Terms that start with `word`, from a sorted list, into `expansions` (at most `room` of them); how many were added. */
+  private prefixesOf(list: number[], word: string, expansions: Map<Term, number>, room: number): number {
+    let added = 0;
+    for (let at = this.firstTermFrom(list, word); at < list.length && added < room; at++) {
+      const term = this.terms[list[at]!]!;
+      const text = term.text;
+      if (!text.startsWith(word)) break;
+      if (expansions.has(term) || term.postings.length === 0) continue;
+      // A name with its separators taken out adds nothing where its first part already starts with the word.
+      if (term.joinedFirst >= word.length) continue;
+      expansions.set(term, 0.5 + (0.5 * word.length) / text.length);
+      added++;
+    }
+    return added;
   }
 
   private kill(slot: number): void {
@@ -398,6 +476,7 @@ export class SearchIndex {
       this.updated[next] = this.updated[slot]!;
       this.seqs[next] = this.seqs[slot]!;
       this.hashes[next] = this.hashes[slot]!;
+      this.nameLengths[next] = this.nameLengths[slot]!;
       this.alive[next] = 1;
       next++;
     }
@@ -423,7 +502,7 @@ export class SearchIndex {
   estimateBytes(): number {
     let bytes = this.capacity * (1 + 8 * 5 + 4 + 4 + 8 + 8);
     for (const term of this.terms) bytes += 64 + term.text.length * 2 + term.postings.length * 8;
-    bytes += this.names.length * 48 + this.sortedTerms.length * 8;
+    bytes += this.names.length * 48 + (this.sortedTerms.length + this.sortedJoined.length) * 8;
     for (let slot = 0; slot < this.used; slot++) {
       const doc = this.stored[slot];
       if (doc === undefined) continue;
@@ -449,17 +528,11 @@ export class SearchIndex {
       }
       const last = index === query.words.length - 1;
       if (last && word.length >= 3) {
-        let taken = 0;
-        for (let at = lowerBound(this.sortedTerms, word); at < this.sortedTerms.length && taken < MAX_PREFIX_TERMS; at++) {
-          const text = this.sortedTerms[at]!;
-          if (!text.startsWith(word)) break;
-          const term = this.terms[this.termIds.get(text)!]!;
-          if (expansions.has(term) || term.postings.length === 0) continue;
-          // A name with its separators taken out adds nothing where its first part already starts with the word.
-          if (term.joinedFirst >= word.length) continue;
-          expansions.set(term, 0.5 + (0.5 * word.length) / text.length);
-          taken++;
-        }
+        const taken = this.prefixesOf(this.sortedTerms, word, expansions, MAX_PREFIX_TERMS);
+        // Joined names count only where the word runs past a name's first part (`serdejs` → serdejson).
+        let pastFirstPart = false;
+        for (let length = 1; length < word.length && !pastFirstPart; length++) pastFirstPart = this.firstParts.has(word.slice(0, length));
+        if (pastFirstPart) this.prefixesOf(this.sortedJoined, word, expansions, MAX_PREFIX_TERMS - taken);
       }
       if (![...expansions.keys()].some((term) => term.postings.length > 0)) {
         for (const [term, edits] of this.corrections(word)) expansions.set(term, 0.7 * (1 - edits / (word.length + 1)));
@@ -471,28 +544,36 @@ export class SearchIndex {
     return { perWord, corrected };
   }
 
-  /** Terms within allowedEdits of a word that matches none, the closest (then the most used) first. */
+  /** The terms closest to a word that matches none, within allowedEdits of it (the most used first). */
   private corrections(word: string): Array<[Term, number]> {
     const max = allowedEdits(word.length);
-    if (max === 0) return [];
     const mask = letterMask(word);
-    const found: Array<[Term, number]> = [];
-    for (let length = Math.max(1, word.length - max); length <= word.length + max; length++) {
-      for (const id of this.byLength[length] ?? []) {
-        if (popcount(this.masks[id]! ^ mask) > 2 * max) continue;
-        const term = this.terms[id]!;
-        if (term.postings.length === 0) continue;
-        const edits = editDistance(word, term.text, max);
-        if (edits <= max) found.push([term, edits]);
+    // One edit first, then two, then three: only the closest count, and one edit is a narrow scan.
+    for (let edits = 1; edits <= max; edits++) {
+      const found: Term[] = [];
+      for (let length = Math.max(1, word.length - edits); length <= word.length + edits; length++) {
+        for (const id of this.byLength[length] ?? []) {
+          if (popcount(this.masks[id]! ^ mask) > 2 * edits) continue;
+          const term = this.terms[id]!;
+          if (term.postings.length === 0) continue;
+          if (editDistance(word, term.text, edits) <= edits) found.push(term);
+        }
+      }
+      if (found.length > 0) {
+        return found
+          .sort((a, b) => b.postings.length - a.postings.length)
+          .slice(0, MAX_CORRECTIONS)
+          .map((term) => [term, edits]);
       }
     }
-    found.sort((a, b) => a[1] - b[1] || b[0].postings.length - a[0].postings.length);
-    return found.slice(0, MAX_CORRECTIONS);
+    return [];
   }
 
   search(query: IndexQuery): IndexPage {
+    this.sortIfNeeded();
     if (this.generation > 2_000_000_000) {
       this.stamp.fill(0);
+      this.prefixStamp.fill(0);
       this.generation = 0;
     }
     const base = this.generation;
@@ -501,7 +582,7 @@ export class SearchIndex {
     this.generation += wordCount + 3;
     const matched = base + wordCount; // stamp of a slot that matched every word
     const taken = base + wordCount + 1; // stamp of a slot already among the candidates
-    const { stamp, score, wordBest, alive } = this;
+    const { stamp, prefixStamp, score, wordBest, alive, nameLengths } = this;
     const candidates: number[] = [];
 
     if (expanded !== null) {
@@ -552,6 +633,7 @@ export class SearchIndex {
         const canonical = this.names[at]!;
         if (!canonical.startsWith(name)) break;
         const slot = this.slotOf.get(canonical)!;
+        prefixStamp[slot] = taken;
         if (stamp[slot] !== taken) {
           stamp[slot] = taken;
           score[slot] = 0;
@@ -564,15 +646,17 @@ export class SearchIndex {
     const exactSlot = name === '' ? undefined : this.slotOf.get(name);
     const closeness = expanded?.corrected === true && query.maxEdits > 0;
     const kept: number[] = [];
+    const filtered = query.category !== null || query.keywords.length > 0;
     for (const slot of candidates) {
-      const doc = this.stored[slot]!;
-      if (query.category !== null && !doc.categories.includes(query.category)) continue;
-      if (query.keywords.length > 0 && !query.keywords.every((keyword) => doc.keywords.includes(keyword))) continue;
+      if (filtered) {
+        const doc = this.stored[slot]!;
+        if (query.category !== null && !doc.categories.includes(query.category)) continue;
+        if (query.keywords.length > 0 && !query.keywords.every((keyword) => doc.keywords.includes(keyword))) continue;
+      }
       let value = score[slot]!;
-      const canonical = doc.canonical;
-      if (name !== '' && canonical.startsWith(name)) value += 0.3 + (0.3 * name.length) / canonical.length;
-      if (closeness && canonical !== name) {
-        const edits = editDistance(canonical, name, query.maxEdits);
+      if (prefixStamp[slot] === taken) value += 0.3 + (0.3 * name.length) / nameLengths[slot]!;
+      if (closeness && slot !== exactSlot && Math.abs(nameLengths[slot]! - name.length) <= query.maxEdits) {
+        const edits = editDistance(this.stored[slot]!.canonical, name, query.maxEdits);
         if (edits <= query.maxEdits) value += 0.5 * (1 - edits / (name.length + 1));
       }
       score[slot] = value;
@@ -586,14 +670,14 @@ export class SearchIndex {
       if (b === exactSlot) return 1;
       return score[b]! - score[a]! || recent[b]! - recent[a]! || this.compareNames(a, b);
     };
-    let ranked = kept;
-    if (ranked.length > this.maxResults) ranked = topK(ranked, this.maxResults, relevance);
-    const total = ranked.length;
+    const total = Math.min(kept.length, this.maxResults);
     const end = Math.min(total, query.offset + query.limit);
     let page: number[];
     if (query.offset >= total) page = [];
-    else if (query.order === 'relevance') page = topK(ranked, end, relevance).slice(query.offset, end);
+    // The best `end` by relevance are the best `end` of the best maxResults.
+    else if (query.order === 'relevance') page = topK(kept, end, relevance).slice(query.offset, end);
     else {
+      const ranked = kept.length > this.maxResults ? topK(kept, this.maxResults, relevance) : kept;
       const { downloads, created } = this;
       const order =
         query.order === 'downloads'

@@ -1,0 +1,176 @@
+// The search index's parts without a database: the edit distance, the tsvector reader, and the index itself against
+// a brute-force reading of the same documents through random upserts, removals and compactions; and the JavaScript
+// stemmer against PostgreSQL's English configuration (embedded) on a word list.
+import { describe, expect, it } from 'vitest';
+import { openPglite } from '../../src/adapters/pglite.js';
+import type { IndexRow } from '../../src/db/search.js';
+import { VOCABULARY } from '../../src/services/seed.js';
+import { editDistance, forEachLexeme, SearchIndex } from '../../src/services/search-index.js';
+import { englishLexemes } from '../../src/services/search-index-stem.js';
+
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('editDistance (optimal string alignment)', () => {
+  it('counts insertions, deletions, substitutions and adjacent transpositions, and stops above the bound', () => {
+    expect(editDistance('jsn', 'json', 2)).toBe(1);
+    expect(editDistance('sedre', 'serde', 2)).toBe(1);
+    expect(editDistance('serdejsn', 'serdejson', 3)).toBe(1);
+    expect(editDistance('kitten', 'sitting', 3)).toBe(3);
+    expect(editDistance('kitten', 'sitting', 2)).toBe(3);
+    expect(editDistance('abc', 'abc', 0)).toBe(0);
+    expect(editDistance('ab', 'abcdef', 2)).toBe(3);
+    expect(editDistance('', 'abc', 3)).toBe(3);
+  });
+});
+
+describe('forEachLexeme', () => {
+  it('reads every lexeme once with its best weight (no letter: D)', () => {
+    const read: Array<[string, number]> = [];
+    forEachLexeme("'json':1A,3B 'read':5C,9 'x':2 'it''s':4B 'back\\\\slash':7 'plain'", (lexeme, weight) => read.push([lexeme, weight]));
+    expect(read).toEqual([
+      ['json', 3],
+      ['read', 1],
+      ['x', 0],
+      ["it's", 2],
+      ['back\\slash', 0],
+      ['plain', 0],
+    ]);
+  });
+});
+
+/** A package row as the index reads it, with a document made of name parts (A), keywords (B) and description words (C). */
+function row(name: string, keywords: string[], words: string[], seq: number, recent = 0, available = true): IndexRow {
+  const weights = new Map<string, string>();
+  const add = (lexeme: string, weight: string) => {
+    if (!weights.has(lexeme) || weights.get(lexeme)! > weight) weights.set(lexeme, weight);
+  };
+  for (const part of name.split('-')) add(part, 'A');
+  for (const keyword of keywords) add(keyword, 'B');
+  for (const word of words) add(word, 'C');
+  const document = [...weights].sort(([a], [b]) => (a < b ? -1 : 1)).map(([lexeme, weight], i) => `'${lexeme}':${i + 1}${weight}`).join(' ');
+  return {
+    id: `00000000-0000-0000-0000-${String(seq).padStart(12, '0')}`,
+    name,
+    canonical_name: name.replace(/-/g, '_'),
+    description: words.join(' '),
+    homepage: null,
+    repository: null,
+    documentation: null,
+    license: null,
+    keywords,
+    categories: [],
+    owners: [],
+    latest_version: '1.0.0',
+    downloads: recent,
+    recent_downloads: recent,
+    created_at: new Date(seq * 1000),
+    updated_at: new Date(seq * 1000),
+    available,
+    search_vector: document,
+    search_seq: String(seq),
+  };
+}
+
+describe('SearchIndex', () => {
+  it('finds what a brute-force reading of the documents finds, through upserts, removals and compactions', () => {
+    const next = random(11);
+    const vocabulary = [...new Set(VOCABULARY)].slice(0, 60);
+    const pick = () => vocabulary[Math.floor(next() * vocabulary.length)]!;
+    const index = new SearchIndex(100_000);
+    const live = new Map<string, IndexRow>();
+    let seq = 0;
+    for (let step = 0; step < 6_000; step++) {
+      const name = `${pick()}-${pick()}-${Math.floor(next() * 400)}`;
+      const action = next();
+      if (action < 0.7) {
+        const r = row(name, [pick(), pick()], [pick(), pick(), pick()], ++seq, Math.floor(next() * 1000), next() > 0.05);
+        index.upsert(r);
+        if (r.available) live.set(r.canonical_name, r);
+        else live.delete(r.canonical_name);
+      } else if (action < 0.85 && live.size > 0) {
+        // Download counts only: the same document.
+        const existing = [...live.values()][Math.floor(next() * live.size)]!;
+        const updated = { ...existing, recent_downloads: Math.floor(next() * 1000), search_seq: String(++seq) };
+        index.upsert(updated);
+        live.set(updated.canonical_name, updated);
+      } else {
+        index.remove(name.replace(/-/g, '_'));
+        live.delete(name.replace(/-/g, '_'));
+      }
+      if (step % 1_500 === 0) index.compact();
+    }
+    expect(index.size).toBe(live.size);
+    const lexemesOf = (r: IndexRow) => {
+      const set = new Set<string>();
+      forEachLexeme(r.search_vector!, (lexeme) => set.add(lexeme));
+      return set;
+    };
+    for (let q = 0; q < 200; q++) {
+      const words = next() < 0.5 ? [pick()] : [pick(), pick()];
+      const page = index.search({
+        words,
+        lexemes: new Map(words.map((word) => [word, { english: [word], simple: [word] }])),
+        name: '',
+        maxEdits: 0,
+        keywords: [],
+        category: null,
+        order: 'name',
+        limit: 100_000,
+        offset: 0,
+      });
+      const expected = [...live.values()]
+        .filter((r) => {
+          const lexemes = lexemesOf(r);
+          return words.every((word, i) => lexemes.has(word) || (i === words.length - 1 && word.length >= 3 && [...lexemes].some((l) => l.startsWith(word))));
+        })
+        .map((r) => r.name)
+        .sort();
+      expect(page.rows.map((r) => r.name), words.join(' ')).toEqual(expected);
+      expect(page.total).toBe(expected.length);
+    }
+  });
+
+  it('ranks the exact name first, then by score, recent downloads and name; pages and caps the total', () => {
+    const index = new SearchIndex(3);
+    index.upsert(row('json', ['json'], ['read'], 1, 1));
+    index.upsert(row('serde-json', ['json'], ['serde'], 2, 50));
+    index.upsert(row('config', ['json'], ['loads'], 3, 500));
+    index.upsert(row('tiny', ['http'], ['json'], 4, 5000));
+    index.upsert(row('other', ['http'], ['json'], 5, 5000));
+    const search = (words: string[], name: string, offset = 0, limit = 10) =>
+      index.search({ words, lexemes: new Map(), name, maxEdits: 1, keywords: [], category: null, order: 'relevance', limit, offset });
+    const all = search(['json'], 'json');
+    expect(all.total).toBe(3); // capped
+    expect(all.rows.map((r) => r.name)).toEqual(['json', 'serde-json', 'config']);
+    expect(search(['json'], 'json', 1, 1).rows.map((r) => r.name)).toEqual(['serde-json']);
+    // Corrections: jsn is one edit from json.
+    expect(search(['jsn'], 'jsn').rows[0]!.name).toBe('json');
+  });
+});
+
+describe('the JavaScript stemmer', () => {
+  it("agrees with PostgreSQL's English configuration", { timeout: 60_000 }, async () => {
+    const words = new Set<string>([...VOCABULARY, 'generation', 'university', 'organization', 'emergency', 'laterally', 'added', 'egged', 'inned', 'skies', 'dying', 'news']);
+    for (const base of [...words]) for (const suffix of ['s', 'es', 'ed', 'ing', 'ly', 'ness', 'ation', 'izer', 'ful', 'able', 'ment', 'er', 'ies', 'al', 'ive', 'ity', 'ous']) words.add(base + suffix);
+    for (const stop of ['the', 'and', 'with', 'for', 'only', 'a']) words.add(stop);
+    const list = [...words].filter((word) => /^[a-z0-9]+$/.test(word));
+    const db = await openPglite({});
+    try {
+      const { rows } = await db.query<{ w: string; e: string[] }>(`SELECT w, tsvector_to_array(to_tsvector('english', w)) AS e FROM unnest($1::text[]) AS w`, [list]);
+      const disagreements = rows.filter((r) => JSON.stringify(englishLexemes(r.w)) !== JSON.stringify(r.e)).map((r) => `${r.w}: ${r.e} / ${englishLexemes(r.w)}`);
+      expect(disagreements).toEqual([]);
+      expect(rows.length).toBe(list.length);
+    } finally {
+      await db.close();
+    }
+  });
+});
