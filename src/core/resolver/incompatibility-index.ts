@@ -10,7 +10,7 @@
 // or adds versions to what a negative one excludes; so the groups are also listed by version position: the
 // positive groups whose set lacks the version (removing it from a positive assignment may make them satisfied),
 // and the negative groups whose set has it (removing it, or excluding it, may make them satisfied).
-import type { PositionSet } from './position-set.js';
+import { BITS, type PositionSet } from './position-set.js';
 import type { Incompatibility } from './incompatibility.js';
 import type { PackageRef } from './packages.js';
 import type { Term } from './term.js';
@@ -64,9 +64,9 @@ export class IncompatibilityIndex {
         byTerm.set(term.set, group);
         entry.groups.push(group);
         if (entry.byPosition !== null) {
-          for (let position = 0; position < entry.byPosition.length; position++) {
-            if (term.set.has(position) !== term.positive) entry.byPosition[position]!.push(group);
-          }
+          // A positive group under the positions its set lacks, a negative one under those it has.
+          const listed = term.positive ? term.set.complement() : term.set;
+          for (const position of listed.positions()) entry.byPosition[position]!.push(group);
         }
       }
       group.members.push(incompatibility);
@@ -89,13 +89,20 @@ export class IncompatibilityIndex {
     if (entry.byPosition === null) return null;
     const search = ++this.searches;
     const found: Group[] = [];
-    for (const position of positions.positions()) {
-      for (const group of entry.byPosition[position]!) {
-        if (group.seen === search) continue;
-        group.seen = search;
-        found.push(group);
+    const { bits } = positions;
+    for (let w = 0; w < bits.length; w++) {
+      let word = bits[w]!;
+      while (word !== 0) {
+        const bit = 31 - Math.clz32(word);
+        word &= ~(1 << bit);
+        for (const group of entry.byPosition[w * BITS + bit]!) {
+          if (group.seen === search) continue;
+          group.seen = search;
+          found.push(group);
+        }
       }
     }
-    return found.sort((a, b) => b.order - a.order);
+    if (found.length > 1) found.sort((a, b) => b.order - a.order);
+    return found;
   }
 }

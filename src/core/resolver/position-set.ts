@@ -12,7 +12,7 @@
 import { versionKey, type Version } from '../version.js';
 
 /** Bits per word: 30 keeps every word a small integer, which V8 stores and compares fastest. */
-const BITS = 30;
+export const BITS = 30;
 const WORD = (1 << BITS) - 1;
 
 function popcount(x: number): number {

@@ -1,0 +1,95 @@
+// The solver's bookkeeping on its own: the partial solution's out-of-order levels (a derivation implied from a lower
+// level survives backtracking down to that level, and the packages' intersections are recomputed), the satisfier
+// search on such a trail, and the decision queue (an indexed heap) against a plain sort.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { DecisionQueue } from '../../src/core/resolver/queue.js';
+import { Incompatibility } from '../../src/core/resolver/incompatibility.js';
+import { PartialSolution } from '../../src/core/resolver/partial-solution.js';
+import { Registry, type PackageRef } from '../../src/core/resolver/packages.js';
+import { Budget } from '../../src/core/resolver/budget.js';
+import { VersionList } from '../../src/core/resolver/position-set.js';
+import { negative, positive } from '../../src/core/resolver/term.js';
+import { parseVersion } from '../../src/core/version.js';
+
+function packages(count: number): PackageRef[] {
+  const root = { name: 'app', vers: '1.0.0', deps: [], cksum: '', features: {}, yanked: false };
+  const registry = new Registry(root, parseVersion('1.0.0')!, { versions: () => [] }, new Budget(1000, 10), new Map());
+  return Array.from({ length: count }, (_, i) => registry.real(`p${i}`));
+}
+
+const versions = new VersionList(['1.0.0', '1.1.0', '1.2.0', '2.0.0'].map((v) => parseVersion(v)!));
+const fact = (terms: ConstructorParameters<typeof Incompatibility>[0]): Incompatibility => new Incompatibility(terms, { kind: 'fact', text: 'test' });
+
+describe('PartialSolution', () => {
+  it('keeps a derivation implied from a lower level when backtracking above it, and recomputes intersections', () => {
+    const [a, b, c] = packages(3) as [PackageRef, PackageRef, PackageRef];
+    const solution = new PartialSolution();
+    solution.decide(a, versions.versions[3]!, 3, versions.exact(3)); // level 1
+    solution.decide(b, versions.versions[2]!, 2, versions.exact(2)); // level 2
+    const upToMinor = versions.where((p) => p <= 2);
+    solution.derive(c, positive(c, upToMinor), fact([negative(c, upToMinor)]), 2); // level 2
+    const notOld = versions.where((p) => p >= 1);
+    // Implied by a's decision alone: level 1, though made at level 2.
+    const cause = fact([positive(a, versions.exact(3)), negative(c, notOld)]);
+    solution.derive(c, positive(c, notOld), cause, 1);
+    expect(solution.accumulated(c)!.set.positions()).toEqual([2, 1]);
+    expect(solution.implicationLevel(cause, cause.terms[1]!)).toBe(1);
+
+    const changed = solution.backtrack(1);
+    expect([...changed].sort((x, y) => x.index - y.index)).toEqual([b, c]);
+    expect(solution.level).toBe(1);
+    expect(solution.decision(b)).toBeNull();
+    expect(solution.decision(a)?.position).toBe(3);
+    // Only the level-1 derivation is left for c.
+    expect(solution.accumulated(c)!.set).toBe(notOld);
+    expect(solution.isPending(c)).toBe(true);
+
+    solution.backtrack(0);
+    expect(solution.accumulated(c)).toBeUndefined();
+    expect(solution.accumulated(a)).toBeUndefined();
+  });
+
+  it('finds the satisfier by the level its term holds from, then by trail order', () => {
+    const [a, b] = packages(2) as [PackageRef, PackageRef];
+    const solution = new PartialSolution();
+    solution.decide(a, versions.versions[3]!, 3, versions.exact(3)); // level 1
+    solution.decide(b, versions.versions[0]!, 0, versions.exact(0)); // level 2
+    const conflict = fact([positive(a, versions.exact(3)), positive(b, versions.exact(0))]);
+    expect(solution.relation(conflict)).toBe('satisfied');
+    const search = solution.satisfierSearch(conflict);
+    expect(search.pkg).toBe(b);
+    expect(search.satisfier.cause).toBeNull();
+    expect(search.satisfierLevel).toBe(2);
+    expect(search.previousLevel).toBe(1);
+  });
+});
+
+describe('DecisionQueue', () => {
+  it('gives the packages in the order of a plain sort, whatever the updates', () => {
+    const refs = packages(8);
+    const update = fc.record({ pkg: fc.nat(7), conflicts: fc.nat(3), count: fc.nat(5) });
+    fc.assert(
+      fc.property(fc.array(update, { maxLength: 40 }), fc.array(fc.nat(7), { maxLength: 8 }), (updates, decided) => {
+        const queue = new DecisionQueue();
+        const latest = new Map<PackageRef, { conflicts: number; count: number; found: number }>();
+        for (const { pkg, conflicts, count } of updates) {
+          const ref = refs[pkg]!;
+          queue.update(ref, conflicts, count);
+          latest.set(ref, { conflicts, count, found: latest.get(ref)?.found ?? latest.size });
+        }
+        const pending = new Set([...latest.keys()].filter((ref) => !decided.includes(ref.index)));
+        const expected = [...pending].sort((x, y) => {
+          const [p, q] = [latest.get(x)!, latest.get(y)!];
+          return q.conflicts - p.conflicts || p.count - q.count || q.found - p.found;
+        });
+        const order: PackageRef[] = [];
+        for (let next = queue.best((ref) => pending.has(ref)); next !== null; next = queue.best((ref) => pending.has(ref))) {
+          order.push(next);
+          pending.delete(next);
+        }
+        expect(order).toEqual(expected);
+      }),
+    );
+  });
+});
