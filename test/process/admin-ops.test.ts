@@ -31,8 +31,8 @@ describe('admin repairs on the embedded database', () => {
 
   async function stop(server: { handle: RegistryProcess }): Promise<void> {
     server.handle.child.kill('SIGTERM');
-    const exit = await waitForExit(server.handle, 30_000);
-    expect(exit, server.handle.stderr()).toEqual({ code: 0, signal: null });
+    const exit = await waitForExit(server.handle, 130_000);
+    expect(exit, `stderr:\n${server.handle.stderr()}\nstdout (logs):\n${server.handle.stdout()}`).toEqual({ code: 0, signal: null });
   }
 
   /** Opens the embedded database from this process (the DATA_DIR lock keeps it from a running server). */
@@ -67,7 +67,8 @@ describe('admin repairs on the embedded database', () => {
 
   beforeAll(async () => {
     dataDir = tempDir('sounio-admin-ops-');
-    env = { DATA_DIR: dataDir, HOST: '127.0.0.1' };
+    // A generous shutdown deadline: the final download flush must not be cut short on a loaded machine.
+    env = { DATA_DIR: dataDir, HOST: '127.0.0.1', SHUTDOWN_TIMEOUT_SECONDS: '120' };
     const created = await children.run(['admin', 'create-user', '--username', ROOT.username, '--email', ROOT.email, '--password', ROOT.password, '--admin', '--verified'], env, 60_000);
     expect(created.code, created.stderr).toBe(0);
 
@@ -105,7 +106,7 @@ describe('admin repairs on the embedded database', () => {
          UPDATE packages SET downloads = downloads + 10 WHERE id IN (SELECT package_id FROM v)`,
       );
     });
-  }, 240_000);
+  }, 300_000);
 
   afterAll(async () => {
     await children.killAll();
@@ -263,7 +264,7 @@ describe('admin repairs on the embedded database', () => {
     } finally {
       await stop(server);
     }
-  }, 180_000);
+  }, 300_000);
 
   it('gc-blobs then removes the deleted packages’ tarballs, once past the grace period, and keeps alpha’s', async () => {
     for (const key of blobOf.values()) age(key, 2 * HOURS);

@@ -84,7 +84,7 @@ describe('error reports to Sentry', () => {
 
   async function serve(extra: Record<string, string>): Promise<{ handle: RegistryProcess; url: string }> {
     const port = await freePort();
-    const env = { DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(port), NODE_OPTIONS: `--import ${pathToFileURL(tracer).href}`, ...extra };
+    const env = { DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(port), SHUTDOWN_TIMEOUT_SECONDS: '120', NODE_OPTIONS: `--import ${pathToFileURL(tracer).href}`, ...extra };
     const handle = children.start(['serve'], env);
     const url = `http://127.0.0.1:${port}`;
     await waitForReady(handle, url, 60_000);
@@ -93,8 +93,8 @@ describe('error reports to Sentry', () => {
 
   async function stop(server: { handle: RegistryProcess }): Promise<void> {
     server.handle.child.kill('SIGTERM');
-    const exit = await waitForExit(server.handle, 30_000);
-    expect(exit, server.handle.stderr()).toEqual({ code: 0, signal: null });
+    const exit = await waitForExit(server.handle, 130_000);
+    expect(exit, `stderr:\n${server.handle.stderr()}\nstdout (logs):\n${server.handle.stdout()}`).toEqual({ code: 0, signal: null });
   }
 
   /** Logs in as root, then publishes with the blob store broken: the answer is a 500. Returns the token used. */
@@ -156,7 +156,7 @@ describe('error reports to Sentry', () => {
       await stop(server);
       rmSync(join(dataDir, 'blobs', '.tmp'), { force: true });
     }
-  }, 120_000);
+  }, 240_000);
 
   it('without SENTRY_DSN, nothing of @sentry/node is loaded and nothing is sent', async () => {
     writeFileSync(importLog, '');
@@ -171,5 +171,5 @@ describe('error reports to Sentry', () => {
       await stop(server);
       rmSync(join(dataDir, 'blobs', '.tmp'), { force: true });
     }
-  }, 120_000);
+  }, 240_000);
 });
