@@ -36,8 +36,12 @@ interface PackageGroups {
   readonly groups: Group[];
   readonly positive: Map<PositionSet, Group>;
   readonly negative: Map<PositionSet, Group>;
-  /** By version position: the positive groups whose set lacks it and the negative ones whose set has it; null past MAX_LISTED. */
-  readonly byPosition: Group[][] | null;
+  /**
+   * By version position: the positive groups whose set lacks it and the negative ones whose set has it; made when
+   * first needed (many packages never need it), and null past MAX_LISTED.
+   */
+  byPosition: Group[][] | null | undefined;
+  readonly size: number;
 }
 
 const NONE: readonly Group[] = [];
@@ -53,8 +57,7 @@ export class IncompatibilityIndex {
       let entry = this.packages[term.pkg.index];
       if (entry === undefined) {
         const size = term.set.list.size;
-        const byPosition = size <= MAX_LISTED ? Array.from({ length: size }, (): Group[] => []) : null;
-        entry = { groups: [], positive: new Map(), negative: new Map(), byPosition };
+        entry = { groups: [], positive: new Map(), negative: new Map(), byPosition: size <= MAX_LISTED ? undefined : null, size };
         this.packages[term.pkg.index] = entry;
       }
       const byTerm = term.positive ? entry.positive : entry.negative;
@@ -63,11 +66,7 @@ export class IncompatibilityIndex {
         group = { term, word: term.set.bits.length === 1 ? term.set.bits[0]! : null, members: [], order: this.groupCount++, seen: -1 };
         byTerm.set(term.set, group);
         entry.groups.push(group);
-        if (entry.byPosition !== null) {
-          // A positive group under the positions its set lacks, a negative one under those it has.
-          const listed = term.positive ? term.set.complement() : term.set;
-          for (const position of listed.positions()) entry.byPosition[position]!.push(group);
-        }
+        if (entry.byPosition) list(entry.byPosition, group);
       }
       group.members.push(incompatibility);
     }
@@ -87,6 +86,12 @@ export class IncompatibilityIndex {
     const entry = this.packages[pkg.index];
     if (entry === undefined) return [];
     if (entry.byPosition === null) return null;
+    if (entry.byPosition === undefined) {
+      const byPosition = Array.from({ length: entry.size }, (): Group[] => []);
+      for (const group of entry.groups) list(byPosition, group);
+      entry.byPosition = byPosition;
+    }
+    const { byPosition } = entry;
     const search = ++this.searches;
     const found: Group[] = [];
     const { bits } = positions;
@@ -95,7 +100,7 @@ export class IncompatibilityIndex {
       while (word !== 0) {
         const bit = 31 - Math.clz32(word);
         word &= ~(1 << bit);
-        for (const group of entry.byPosition[w * BITS + bit]!) {
+        for (const group of byPosition[w * BITS + bit]!) {
           if (group.seen === search) continue;
           group.seen = search;
           found.push(group);
@@ -105,4 +110,11 @@ export class IncompatibilityIndex {
     if (found.length > 1) found.sort((a, b) => b.order - a.order);
     return found;
   }
+}
+
+/** Lists a positive group under the positions its set lacks, a negative one under those it has. */
+function list(byPosition: Group[][], group: Group): void {
+  const { term } = group;
+  const listed = term.positive ? term.set.complement() : term.set;
+  for (const position of listed.positions()) byPosition[position]!.push(group);
 }

@@ -100,6 +100,8 @@ interface PackageVersions {
   /** Its position, or -1. */
   readonly lockedPosition: number;
   readonly tables: Array<FeatureTable | undefined>;
+  /** The versions that declare a `default` feature (made when first asked). */
+  defaults?: PositionSet;
 }
 
 const EMPTY: readonly string[] = [];
@@ -111,7 +113,7 @@ export class Registry {
   private readonly requirements = new Map<string, VersionSet | null>();
   /** By package index, then version position. */
   private readonly dependencyCache: Array<Array<VersionDependencies | undefined> | undefined> = [];
-  private readonly defaultCache = new Map<string, boolean>();
+  private readonly keyCache = new WeakMap<VersionDependencies, ReadonlySet<string>>();
   /** The versions each package may be decided at: allowed, and having the feature or optional dependency. */
   private readonly available: Array<PositionSet | undefined> = [];
 
@@ -251,17 +253,25 @@ export class Registry {
   }
 
   /** Whether some version of `name` in `set` declares a `default` feature. */
-  declaresDefault(name: string, set: PositionSet, cacheKey: string): boolean {
-    let answer = this.defaultCache.get(cacheKey);
-    if (answer === undefined) {
-      answer = this.records(name).some((r, p) => set.has(p) && Object.hasOwn(r.entry.features ?? {}, 'default'));
-      this.defaultCache.set(cacheKey, answer);
-    }
-    return answer;
+  declaresDefault(name: string, set: PositionSet): boolean {
+    const data = this.packages.get(name)!;
+    data.defaults ??= data.list.where((p) => Object.hasOwn(data.records[p]!.entry.features ?? {}, 'default'));
+    return !set.isDisjointFrom(data.defaults);
   }
 
   // -------------------------------------------------------------------------------------------------------------
   // Dependencies
+
+  /** The keys of what `ref` at the version at `position` depends on (none when it cannot be used). */
+  dependencyKeys(ref: PackageRef, position: number): ReadonlySet<string> {
+    const dependencies = this.dependencies(ref, position);
+    let keys = this.keyCache.get(dependencies);
+    if (keys === undefined) {
+      keys = new Set(dependencies.kind === 'available' ? dependencies.dependencies.map((d) => d.key) : []);
+      this.keyCache.set(dependencies, keys);
+    }
+    return keys;
+  }
 
   /** What `ref` at the version at `position` depends on (cached). */
   dependencies(ref: PackageRef, position: number): VersionDependencies {

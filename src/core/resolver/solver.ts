@@ -443,22 +443,20 @@ export class Solver {
     for (const dependency of [...result.dependencies].reverse()) {
       const target = dependency.target.base;
       if (!this.registry.isLoaded(target)) await this.registry.load(target);
-      if (dependency.isDefault && !this.registry.declaresDefault(target, this.registry.positions(target, dependency.set), dependency.key)) continue;
+      if (dependency.isDefault && !this.registry.declaresDefault(target, this.registry.positions(target, dependency.set))) continue;
       incompatibilities.push(this.dependencyIncompatibility(pkg, position, record, dependency));
     }
     return incompatibilities;
   }
 
   private dependencyIncompatibility(pkg: PackageRef, position: number, record: VersionRecord, dependency: Dependency): Incompatibility {
-    const hasIt = (p: number): boolean => {
-      const other = this.registry.dependencies(pkg, p);
-      return other.kind === 'available' && other.dependencies.some((d) => d.key === dependency.key);
-    };
+    const hasIt = (p: number): boolean => this.registry.dependencyKeys(pkg, p).has(dependency.key);
     const single = dependency.aligned || pkg === this.root.pkg;
-    const depender = single ? this.registry.exact(pkg.base, position) : this.runSet(pkg.base, position, hasIt);
-    const key = `${pkg.id}\u0000${dependency.key}\u0000${single ? `=${position}` : depender}`;
+    const [low, high] = single ? [position, position] : this.runBounds(pkg.base, position, hasIt);
+    const key = `${pkg.id}\u0000${dependency.key}\u0000${single ? '=' : ''}${low}\u0000${high}`;
     let incompatibility = this.sharedIncompatibilities.get(key);
     if (incompatibility === undefined) {
+      const depender = single ? this.registry.exact(pkg.base, position) : this.runSet(pkg.base, low, high);
       const terms = [positive(pkg, depender)];
       if (dependency.condition !== null) terms.push(positive(dependency.condition, this.registry.versionList(dependency.condition.base).full));
       terms.push(negative(dependency.target, this.registry.positions(dependency.target.base, dependency.set)));
@@ -469,18 +467,27 @@ export class Solver {
     return incompatibility;
   }
 
+  /** The first and last positions of the versions of `name` around `position` for which `holds` is true. */
+  private runBounds(name: string, position: number, holds: (position: number) => boolean): [number, number] {
+    const last = this.registry.records(name).length - 1;
+    let low = position;
+    let high = position;
+    while (low > 0 && holds(low - 1)) low--;
+    while (high < last && holds(high + 1)) high++;
+    return [low, high];
+  }
+
   /**
    * The versions of `name` around `position` for which `holds` is true, as a range as pub's package_lister writes
    * it: from the first of them to the first version after them, unbounded below when they start at the first
    * version and above when they end at the last. A fact true of every version thus reads "every version of x",
    * and the ranges cover the gaps between published versions, which keeps derived ranges simple.
    */
-  private runSet(name: string, position: number, holds: (position: number) => boolean): PositionSet {
+  private runSet(name: string, position: number, holds: (position: number) => boolean): PositionSet;
+  private runSet(name: string, low: number, high: number): PositionSet;
+  private runSet(name: string, position: number, second: number | ((position: number) => boolean)): PositionSet {
     const records = this.registry.records(name);
-    let low = position;
-    let high = position;
-    while (low > 0 && holds(low - 1)) low--;
-    while (high < records.length - 1 && holds(high + 1)) high++;
+    const [low, high] = typeof second === 'number' ? [position, second] : this.runBounds(name, position, second);
     const list = this.registry.versionList(name);
     if (low === 0 && high === records.length - 1) return list.full;
     const lower = low === 0 ? null : records[low]!.version;
