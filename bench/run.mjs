@@ -10,7 +10,7 @@
 //  7. Prints and writes bench/RESULTS.md (numbers between the BENCH:BEGIN/END markers; notes outside them stay).
 // Environment: BENCH_PACKAGES (1000,100000), BENCH_DURATION (10), BENCH_WARMUP (3), BENCH_CONNECTIONS (50),
 // BENCH_BACKENDS (embedded,postgres), BENCH_WORKLOADS (all), BENCH_ROOT (/tmp/sounio-bench), BENCH_WITH_RESOLVER (on),
-// BENCH_DIST (dist/), BENCH_OUT (bench/RESULTS.md).
+// BENCH_DIST (dist/), BENCH_OUT (bench/RESULTS.md), BENCH_PEER (on: Verdaccio via ../shared/bench/peer-verdaccio.sh; needs wrk).
 import autocannon from 'autocannon';
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -382,19 +382,39 @@ async function main() {
       }
     }
   }
+  const peer = peerVerdaccio();
   let resolverRows = null;
   if ((env.BENCH_WITH_RESOLVER ?? "on") !== "off") {
     log('resolver benchmark ...');
     resolverRows = await resolverBenchmark();
   }
-  const report = render({ machineLines, rows, seeds, publishes, bytes, resolverRows, minutes: (Date.now() - started) / 60_000 });
+  const report = render({ machineLines, rows, seeds, publishes, bytes, resolverRows, peer, minutes: (Date.now() - started) / 60_000 });
   process.stdout.write(report + '\n');
   writeResults(report);
 }
 
 const TARGETS = { package: 0.6, version: null, download: 0.5, index: 0.6, 'search-hot': 0.5, 'search-cold': 0.05 };
 
-function render({ machineLines, rows, seeds, publishes, bytes, resolverRows, minutes }) {
+/**
+ * The peer figure: ../shared/bench/peer-verdaccio.sh runs Verdaccio (the Node npm registry) against a bare node:http
+ * server serving its packument, with wrk, in this same sitting. BENCH_PEER=off skips it.
+ */
+function peerVerdaccio() {
+  const script = env.BENCH_PEER_SCRIPT ?? join(root, '..', 'shared', 'bench', 'peer-verdaccio.sh');
+  if ((env.BENCH_PEER ?? 'on') === 'off' || !existsSync(script)) return null;
+  log('peer: Verdaccio ...');
+  const result = spawnSync('bash', [script], { encoding: 'utf8', timeout: 10 * 60_000, env: { ...process.env, SECS: String(DURATION) } });
+  const figures = Object.fromEntries(
+    [...(result.stdout ?? '').matchAll(/^(\S+)\s+([\d.]+) req\/s$/gm)].map((match) => [match[1], Number(match[2])]),
+  );
+  if (Object.keys(figures).length === 0) {
+    log(`peer: no figures (exit ${result.status}): ${(result.stderr ?? '').slice(-300)}`);
+    return null;
+  }
+  return figures;
+}
+
+function render({ machineLines, rows, seeds, publishes, bytes, resolverRows, peer, minutes }) {
   const out = [];
   out.push(`Measured ${new Date().toISOString()} (the whole run took ${minutes.toFixed(1)} min).`, '');
   out.push('### Machine', '', ...machineLines.map((line) => `- ${line}`), '');
@@ -429,6 +449,13 @@ function render({ machineLines, rows, seeds, publishes, bytes, resolverRows, min
     out.push('### Publish of a tarball just under the 10 MiB limit (target: peak RSS growth ≤ 64 MiB)', '');
     out.push('| backend | tarball MiB | RSS before MiB | peak RSS MiB | growth MiB | seconds |', '|---|---:|---:|---:|---:|---:|');
     for (const p of publishes) out.push(`| ${p.backend} | ${mb(p.bytes)} | ${mb(p.baseline)} | ${mb(p.peak)} | ${mb(p.growth)} ${p.growth <= 64 * 1024 * 1024 ? '✔' : '✘'} | ${fmt(p.seconds, 2)} |`);
+    out.push('');
+  }
+  if (peer) {
+    const raw = peer['raw-node'];
+    out.push('### Peer: Verdaccio 6.8.0 on this machine, same sitting (wrk, 1 thread, 50 connections)', '');
+    out.push('| server | req/s | ratio to its bare node:http server |', '|---|---:|---:|');
+    for (const [name, rps] of Object.entries(peer)) out.push(`| ${name} | ${fmt(rps)} | ${raw ? fmt(rps / raw, 2) + '×' : '–'} |`);
     out.push('');
   }
   if (resolverRows) out.push('### Resolver (bench/resolver.mjs)', '', formatResolverRows(resolverRows), '');
