@@ -5,8 +5,10 @@
 // compatible versions, yanked versions only when the lock holds them, the root's dev-dependencies but no one
 // else's, and optional dependencies turned on by features.
 //
-// The pieces: version-set.ts (the set algebra), resolver/packages.ts (versions, features as virtual packages),
-// resolver/solver.ts (the PubGrub loop), resolver/report.ts (failures as sentences).
+// The pieces: version-set.ts (the set algebra of requirements), resolver/packages.ts (versions, features as
+// virtual packages), resolver/position-set.ts (the solver's sets: bit sets over a package's published versions),
+// resolver/solver.ts (the PubGrub loop), resolver/partial-solution.ts (assignments and chronological
+// backtracking), resolver/report.ts (failures as sentences).
 import { parseVersion, versionKey } from './version.js';
 import { Budget, LimitExceeded } from './resolver/budget.js';
 import { Registry } from './resolver/packages.js';

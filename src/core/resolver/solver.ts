@@ -1,15 +1,17 @@
 // The PubGrub loop (solver.md "The Algorithm", structured as in pubgrub-rs): unit propagation derives what the
-// known incompatibilities force; conflict resolution learns a new incompatibility from each conflict and jumps
-// back; decision making picks a version for the waiting package with the fewest candidates and adds its
-// dependencies as incompatibilities, lazily.
+// known incompatibilities force; conflict resolution learns a new incompatibility from each conflict and backtracks;
+// decision making picks a version for the waiting package that queue.ts ranks first and adds its dependencies as
+// incompatibilities, lazily.
 //
-// What keeps it fast: incompatibilities are indexed by package and grouped by term (incompatibility-index.ts), so
-// propagation only looks at those whose term about a package that just changed is now satisfied; each remembers
-// when it was found contradicted, so it is not looked at again until the solver backtracks past that point; the
-// waiting packages sit in a priority queue; a version's dependency incompatibilities are made once, so deciding it
-// again costs little; and backtracking after a conflict is chronological (one level) rather than all the way to
-// the previous satisfier's level, so that learning a fact about one package does not throw away every unrelated
-// decision made since (as in Nadel and Ryvchin's chronological backtracking for CDCL, SAT 2018).
+// What keeps it fast: sets of versions are bit sets over each package's published versions (position-set.ts);
+// incompatibilities are indexed by package and grouped by term (incompatibility-index.ts), so propagation only
+// looks at the groups that a package's change newly satisfies; each incompatibility remembers the level at which
+// it was found contradicted, so it is not looked at again until the solver backtracks below that level; the waiting
+// packages sit in an indexed heap; a version's dependency incompatibilities are made once, so deciding it again
+// costs little; and backtracking after a conflict is chronological (one level) rather than all the way to the
+// previous satisfier's level, with each derived assignment at the level of what implies it (partial-solution.ts),
+// so that learning a fact about one package neither throws away every unrelated decision made since nor has to be
+// learnt again at each level below (Nadel and Ryvchin, SAT 2018; Möhle and Biere, SAT 2019).
 import type { Resolved } from '../resolver.js';
 import type { Budget } from './budget.js';
 import { IncompatibilityIndex, type Group } from './incompatibility-index.js';
