@@ -44,6 +44,8 @@ const CATCH_UP_LOOKBACK_MS = 10_000;
 const CATCH_UP_LIMIT = 20_000;
 const RECONCILE_INTERVAL_MS = 60_000;
 const MAX_CACHED_WORDS = 100_000;
+/** After a failed build, searches stay in SQL this long before one tries again. */
+const BUILD_RETRY_MS = 30_000;
 const PREWARM_WORDS = 100_000;
 /** Words the index answers: ASCII letters and digits (anything else is left to SQL, whose parser decides). */
 const INDEXABLE_WORD = /^[a-z0-9]+$/;
@@ -68,6 +70,7 @@ class IndexedCatalog {
   private building: Promise<void> | null = null;
   private state: SearchIndexStats['state'] = 'idle';
   private buildMs: number | null = null;
+  private failedAt = 0;
   /** Packages announced as changed, to re-read before the next answer. */
   private readonly dirty = new Set<string>();
   private refreshing: Promise<void> | null = null;
@@ -114,6 +117,7 @@ class IndexedCatalog {
   /** Starts the build if it has not started; resolves when the index is ready (or rejects when the build failed). */
   ready(): Promise<void> {
     if (this.building === null) {
+      if (this.state === 'failed' && Date.now() - this.failedAt < BUILD_RETRY_MS) return Promise.reject(new Error('the search index could not be built lately'));
       this.state = 'building';
       const started = Date.now();
       this.building = this.build().then(
@@ -124,7 +128,8 @@ class IndexedCatalog {
         },
         (error: unknown) => {
           this.state = 'failed';
-          this.building = null; // the next search tries again
+          this.failedAt = Date.now();
+          this.building = null; // a search tries again after BUILD_RETRY_MS
           this.logger.warn({ err: error }, 'could not build the search index; searching in SQL meanwhile');
           throw error;
         },
