@@ -152,10 +152,24 @@ export class PartialSolution {
   relation(incompatibility: Incompatibility): Relation | Term {
     let unsatisfied: Term | null = null;
     for (const term of incompatibility.terms) {
-      const accumulated = this.accumulated(term.pkg);
+      const accumulated = this.packages[term.pkg.index]?.accumulated;
       if (accumulated !== undefined) {
-        if (satisfies(accumulated, term)) continue;
-        if (isDisjoint(accumulated, term)) return 'contradicted';
+        const a = accumulated.set.bits;
+        if (a.length === 1) {
+          // One word: satisfies and isDisjoint (term.ts) as word operations.
+          const x = a[0]!;
+          const y = term.set.bits[0]!;
+          if (accumulated.positive) {
+            if (term.positive ? (x & ~y) === 0 : (x & y) === 0) continue;
+            if (term.positive ? (x & y) === 0 : (x & ~y) === 0) return 'contradicted';
+          } else {
+            if (!term.positive && (y & ~x) === 0) continue;
+            if (term.positive && (y & ~x) === 0) return 'contradicted';
+          }
+        } else {
+          if (satisfies(accumulated, term)) continue;
+          if (isDisjoint(accumulated, term)) return 'contradicted';
+        }
       }
       if (unsatisfied !== null) return 'inconclusive';
       unsatisfied = term;
