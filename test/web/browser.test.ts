@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCli, startRegistryForCli, type CliRegistry } from '../helpers/cli.js';
 import { tempDir } from '../helpers/registry.js';
-import { accessibilityProblems, describeBrowser, launchBrowser, screenshotBothSchemes } from './browser.js';
+import { accessibilityProblems, contrastProblems, describeBrowser, launchBrowser, screenshotBothSchemes } from './browser.js';
 
 const USER = { username: 'ada_browser', email: 'ada@example.org', password: 'analytical-engine-1843' };
 const PACKAGE = 'stellar-orbits';
@@ -115,6 +115,7 @@ describeBrowser('the web interface in Chromium: register → token → CLI publi
     expect(await page.locator('figure.chart').count()).toBe(0);
     expect(await page.textContent('main')).toContain('No downloads in the last 90 days.');
     expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await contrastProblems(page)).toEqual([]);
   });
 
   it('search finds it from the header search box', async () => {
@@ -125,6 +126,7 @@ describeBrowser('the web interface in Chromium: register → token → CLI publi
     const result = page.locator('.package-list a.name', { hasText: PACKAGE });
     expect(await result.count()).toBe(1);
     expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await contrastProblems(page)).toEqual([]);
     await screenshotBothSchemes(page, 'search');
     await result.click();
     await page.waitForURL(`${registry.url}/packages/${PACKAGE}`);
@@ -146,6 +148,7 @@ describeBrowser('the web interface in Chromium: register → token → CLI publi
     await screenshotBothSchemes(page, 'package');
     await page.setViewportSize({ width: 375, height: 800 });
     expect(await accessibilityProblems(page)).toEqual([]);
+    expect(await contrastProblems(page)).toEqual([]);
     await screenshotBothSchemes(page, 'package-phone');
     await page.setViewportSize({ width: 1280, height: 900 });
   });
@@ -181,6 +184,7 @@ describeBrowser('the web interface in Chromium: register → token → CLI publi
       const response = await page.goto(`${registry.url}${path}`);
       expect(response!.status(), path).toBe(name === 'not-found' ? 404 : 200);
       expect(await accessibilityProblems(page), path).toEqual([]);
+      expect(await contrastProblems(page), path).toEqual([]);
       await screenshotBothSchemes(page, name);
     }
     expect(await page.textContent('h1')).toBe('Page not found');
