@@ -56,7 +56,7 @@ const LICENSES = ['MIT', 'Apache-2.0', 'MIT OR Apache-2.0', 'BSD-3-Clause', 'MPL
 export const SEED_CATEGORIES = ['algorithms', 'async', 'cli', 'concurrency', 'cryptography', 'data-science', 'database', 'development', 'math', 'network', 'parser', 'science', 'text', 'web'];
 
 /** mulberry32: a small deterministic generator. */
-function random(seed: number): () => number {
+export function random(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

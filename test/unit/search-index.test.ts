@@ -4,20 +4,9 @@
 import { describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/adapters/pglite.js';
 import type { IndexRow } from '../../src/db/search.js';
-import { VOCABULARY } from '../../src/services/seed.js';
+import { random, VOCABULARY } from '../../src/services/seed.js';
 import { editDistance, forEachLexeme, SearchIndex } from '../../src/services/search-index.js';
 import { englishLexemes } from '../../src/services/search-index-stem.js';
-
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('editDistance (optimal string alignment)', () => {
   it('counts insertions, deletions, substitutions and adjacent transpositions, and stops above the bound', () => {
