@@ -60,3 +60,36 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
     destination,
   );
 }
+
+const LEVEL_METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+
+/**
+ * A request's logger that becomes a pino child (with the request id bound) only when something is logged at an
+ * enabled level. Making a child per request costs more than a hot read's own work, and most requests log nothing.
+ */
+export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown>, options: Record<string, unknown>): Logger {
+  if (Object.keys(options).length > 0) return parent.child(bindings, options);
+  let child: Logger | undefined;
+  const real = (): Logger => (child ??= parent.child(bindings));
+  const lazy: Record<string, unknown> = {
+    child: (more: Record<string, unknown>, moreOptions?: Record<string, unknown>) => real().child(more, moreOptions),
+    bindings: () => real().bindings(),
+    isLevelEnabled: (level: string) => (child ?? parent).isLevelEnabled(level),
+    flush: (callback?: (error?: Error) => void) => parent.flush(callback),
+    silent: () => {},
+  };
+  for (const level of LEVEL_METHODS) {
+    lazy[level] = (...args: unknown[]) => {
+      if (!(child ?? parent).isLevelEnabled(level)) return;
+      (real()[level] as (...a: unknown[]) => void)(...args);
+    };
+  }
+  Object.defineProperty(lazy, 'level', {
+    get: () => (child ?? parent).level,
+    set: (level: string) => {
+      real().level = level;
+    },
+    enumerable: true,
+  });
+  return lazy as unknown as Logger;
+}

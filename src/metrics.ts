@@ -21,6 +21,8 @@ export class Metrics {
   readonly downloads: client.Counter;
   readonly rateLimitRefusals: client.Counter<'category'>;
   readonly cacheLookups: client.Counter<'result'>;
+  /** cacheLookups by result, its labels hashed once (a hot read counts one). */
+  readonly cacheResults: Record<'hit' | 'miss' | 'unavailable', { inc(): void }>;
   readonly jobRuns: client.Counter<'job' | 'outcome'>;
   /** Unix seconds of the last download flush that succeeded; 0 until the first one. */
   lastFlushSeconds = 0;
@@ -57,6 +59,7 @@ export class Metrics {
       labelNames: ['result'],
       registers: [registry],
     });
+    this.cacheResults = { hit: this.cacheLookups.labels('hit'), miss: this.cacheLookups.labels('miss'), unavailable: this.cacheLookups.labels('unavailable') };
     this.jobRuns = new client.Counter({
       name: 'sounio_job_runs_total',
       help: 'Background job runs by job and outcome (ok, failed)',

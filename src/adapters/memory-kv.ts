@@ -68,6 +68,11 @@ export class MemoryKeyValue implements KeyValue {
   }
 
   async incrWindow(key: string, windowMs: number, by = 1): Promise<{ count: number; resetMs: number }> {
+    return this.incrWindowNow(key, windowMs, by);
+  }
+
+  /** incrWindow, answered synchronously (the rate limiter's fast path: no promise per request). */
+  incrWindowNow(key: string, windowMs: number, by = 1): { count: number; resetMs: number } {
     const now = Date.now();
     let counter = this.counters.get(key);
     if (counter === undefined || counter.expiresAt <= now) {

@@ -1,14 +1,14 @@
 // Composes the HTTP application: external plugins, then the error mapping, then routes. Everything a route needs
 // comes from the Context passed in; nothing here reads configuration from anywhere else.
 import cookie from '@fastify/cookie';
-import cors from '@fastify/cors';
 import multipart from '@fastify/multipart';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { Context } from '../context.js';
 import { AppError } from '../errors.js';
 import { reportRequestError } from '../error-reporting.js';
 import { authenticate } from '../services/authentication.js';
 import { authorize } from './auth.js';
+import { corsHook } from './cors.js';
 import { isApiPath, notFoundResponse, sendError, toErrorResponse } from './errors.js';
 import { metricsRoutes, recordRequestMetrics } from './metrics.js';
 import { API_PREFIX, registerOpenApi } from './openapi.js';
@@ -27,6 +27,7 @@ import { SHARED_SCHEMAS } from './schemas.js';
 import { webRoutes } from '../web/routes.js';
 import { sessionPrincipal } from '../web/session.js';
 import { localCacheOf } from '../services/local-cache.js';
+import { lazyChildLogger, type Logger } from '../logger.js';
 import { staticSecurityHeaders } from './security-headers.js';
 
 export interface AppOptions {
@@ -40,17 +41,6 @@ export interface App {
   beginShutdown(): void;
 }
 
-/** CORS for public GETs under /api/ (one object for every request: the plugin spreads it, nothing more). */
-const OPEN_CORS = {
-  origin: '*',
-  methods: ['GET', 'HEAD'],
-  credentials: false,
-  allowedHeaders: ['If-None-Match', 'If-Modified-Since', 'Range', 'Content-Type'],
-  exposedHeaders: ['ETag', 'Content-Length', 'Content-Range', 'X-Checksum-Sha256', 'X-RateLimit-Limit', 'X-RateLimit-Remaining', 'X-RateLimit-Reset', 'Retry-After', 'X-Request-Id'],
-  maxAge: 86400,
-};
-const CLOSED_CORS = { origin: false };
-
 export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<App> {
   const state = { shuttingDown: false };
   const app = Fastify({
@@ -60,6 +50,8 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     // Request ids for log correlation; a client-sent X-Request-Id is kept when it looks sane.
     requestIdHeader: 'x-request-id',
     genReqId: () => crypto.randomUUID(),
+    // A request's logger is made only if the request logs something (logger.ts).
+    childLoggerFactory: (logger, bindings, options) => lazyChildLogger(logger as Logger, bindings, options as Record<string, unknown>) as FastifyBaseLogger,
     return503OnClosing: true,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: false } },
@@ -69,19 +61,8 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   // Subscribe this process's document cache to change messages now, so it is on by the first request.
   localCacheOf(ctx.kv);
 
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-
   // Public GETs under /api/ may be read from any origin, without credentials; nothing else is open cross-origin.
-  await app.register(cors, {
-    hook: 'onRequest',
-    delegator: (request, callback) => {
-      const method = request.method === 'OPTIONS' ? String(request.headers['access-control-request-method'] ?? '') : request.method;
-      const open = isApiPath(request.url) && (method === 'GET' || method === 'HEAD');
-      callback(null, open ? OPEN_CORS : CLOSED_CORS);
-    },
-  });
+  app.addHook('onRequest', corsHook);
 
   // Security headers on every answer. Pages allow no inline script and no foreign script at all; README images may
   // come from any https host. Swagger UI (/api/docs) sets its own policy. The API is open to other origins (CORS),
@@ -108,8 +89,11 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
     strictTransportSecurity: ctx.config.publicUrl.startsWith('https://') ? { maxAge: 31536000, includeSubDomains: false } : false,
   });
-  app.addHook('onRequest', async (_request, reply) => {
+  // Hooks on every request are written with callbacks, not async: a hot read is cheap, and a promise per hook is not.
+  app.addHook('onRequest', (request, reply, done) => {
     reply.headers(securityHeaders);
+    reply.header('x-request-id', request.id);
+    done();
   });
   // Cookies are for the web interface only (sessions, CSRF seeds); signed with SESSION_SECRET.
   await app.register(cookie, { secret: ctx.secrets.sessionSecret, hook: 'onRequest' });
@@ -119,8 +103,8 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   const limiter = new RateLimiter(ctx.kv, ctx.config.rateLimits, ctx.logger);
   app.decorateRequest('principal', null);
   app.decorateRequest('authError', null);
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config?.rateLimit === false) return;
+  // An anonymous API call is identified and counted without a promise when the count needs no round trip.
+  const identifyAndCount = async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     try {
       // The API knows bearers only (no cookie ever authorises an API call); pages know their session cookie only.
       request.principal = isApiPath(request.url)
@@ -132,10 +116,34 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     }
     await limiter.check(request, reply);
     if (request.authError !== null) throw request.authError;
+  };
+  app.addHook('onRequest', (request, reply, done) => {
+    if (request.routeOptions.config?.rateLimit === false) return done();
+    const { authorization } = request.headers;
+    let pending: Promise<void> | undefined;
+    try {
+      pending =
+        (authorization === undefined || authorization === '') && isApiPath(request.url)
+          ? limiter.check(request, reply) // principal stays null
+          : identifyAndCount(request, reply);
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (pending === undefined) return done();
+    pending.then(() => done(), done);
   });
-  // Before validation, so nobody streams an upload (or probes a schema) on a route they may not use.
-  app.addHook('preValidation', authorize);
-  app.addHook('onSend', async (request, reply, payload) => limiter.settle(request, reply, payload));
+  // Before validation, so nobody streams an upload (or probes a schema) on a route they may not use; only on the
+  // routes that declare what they need.
+  app.addHook('onRoute', (route) => {
+    if ((route.config as { auth?: unknown } | undefined)?.auth === undefined) return;
+    const own = route.preValidation === undefined ? [] : Array.isArray(route.preValidation) ? route.preValidation : [route.preValidation];
+    route.preValidation = [authorize, ...own];
+  });
+  app.addHook('onSend', (request, reply, payload, done) => {
+    if (request.rateLimitKey === undefined) return done(null, payload);
+    limiter.settle(request, reply, payload).then((settled) => done(null, settled), done);
+  });
+  app.addHook('onClose', () => limiter.close());
   if (ctx.config.metrics.enabled) recordRequestMetrics(app, ctx);
 
   app.setErrorHandler((error, request, reply) => {

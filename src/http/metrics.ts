@@ -17,12 +17,18 @@ function publishOutcome(status: number): string {
 
 export function recordRequestMetrics(app: FastifyInstance, ctx: Context): void {
   const metrics = metricsOf(ctx);
-  app.addHook('onResponse', async (request, reply) => {
+  // One histogram child per method, route and status, found by a string key (labels hashed once, not per request).
+  const children = new Map<string, { observe(value: number): void }>();
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     const status = reply.statusCode;
-    metrics.requestDuration.observe({ method: request.method, route, status: String(status) }, reply.elapsedTime / 1000);
+    const key = `${request.method} ${status} ${route}`;
+    let child = children.get(key);
+    if (child === undefined) children.set(key, (child = metrics.requestDuration.labels({ method: request.method, route, status: String(status) })));
+    child.observe(reply.elapsedTime / 1000);
     if (request.method === 'POST' && route === PUBLISH_ROUTE) metrics.publishes.inc({ outcome: publishOutcome(status) });
     if (status === 429 && request.rateLimitKey !== undefined) metrics.rateLimitRefusals.inc({ category: request.rateLimitKey.split(':')[1] ?? 'other' });
+    done();
   });
 }
 

@@ -55,7 +55,7 @@ export function cachedBytes(ctx: Context, key: string, build: () => Promise<Buff
   if (options.localGroup === undefined) return sharedCachedBytes(ctx, key, build, options);
   const local = localCacheOf(ctx.kv).get<SerializedDocument>(key);
   if (local !== undefined) {
-    metricsOf(ctx).cacheLookups.inc({ result: 'hit' });
+    metricsOf(ctx).cacheResults.hit.inc();
     return Promise.resolve(local);
   }
   return locallyCached(ctx.kv, key, options.localGroup, () => sharedCachedBytes(ctx, key, build, options), (document) => document.body.length + 64);
@@ -66,12 +66,12 @@ async function sharedCachedBytes(ctx: Context, key: string, build: () => Promise
     const stored = await ctx.kv.get(key);
     const hit = stored === null ? null : decode(stored);
     if (hit !== null) {
-      metricsOf(ctx).cacheLookups.inc({ result: 'hit' });
+      metricsOf(ctx).cacheResults.hit.inc();
       return hit;
     }
-    metricsOf(ctx).cacheLookups.inc({ result: 'miss' });
+    metricsOf(ctx).cacheResults.miss.inc();
   } catch {
-    metricsOf(ctx).cacheLookups.inc({ result: 'unavailable' }); // key-value store unreachable: build it
+    metricsOf(ctx).cacheResults.unavailable.inc(); // key-value store unreachable: build it
   }
   const { stampKey } = options;
   let before: string | null | undefined;

@@ -55,14 +55,29 @@ export interface SearchResultsView {
   has_next: boolean;
 }
 
-export async function search(ctx: Context, input: SearchInput): Promise<SearchResultsView> {
+function checkInput(input: SearchInput): void {
   if (input.q.trim() === '') throw badRequest('The search query q is blank: say what to look for.', { location: 'querystring', field: 'q' });
   if (input.q.length > MAX_QUERY_LENGTH) {
     throw badRequest(`The search query q is longer than ${MAX_QUERY_LENGTH} characters.`, { location: 'querystring', field: 'q' });
   }
+}
+
+function cacheKey(kind: string, input: SearchInput): string {
+  return `${kind}:${JSON.stringify([input.q, input.page, input.perPage, input.category ?? null, input.keywords ?? null, input.order ?? null])}`;
+}
+
+export async function search(ctx: Context, input: SearchInput): Promise<SearchResultsView> {
+  checkInput(input);
   // Kept a few seconds in the process (local-cache.ts), dropped by any package change: hot queries cost no query.
-  const key = `search:${JSON.stringify([input.q, input.page, input.perPage, input.category ?? null, input.keywords ?? null, input.order ?? null])}`;
+  const key = cacheKey('search', input);
   return locallyCached(ctx.kv, key, CATALOG_GROUP, () => runSearch(ctx, input), (view) => view.packages.length * 600 + key.length);
+}
+
+/** The search's answer as the API sends it (serialised by `serialize`), kept like search()'s: a hot query is bytes. */
+export async function searchSerialized(ctx: Context, input: SearchInput, serialize: (view: SearchResultsView) => string): Promise<Buffer> {
+  checkInput(input);
+  const key = cacheKey('search-bytes', input);
+  return locallyCached(ctx.kv, key, CATALOG_GROUP, async () => Buffer.from(serialize(await runSearch(ctx, input))), (body) => body.length + key.length);
 }
 
 /** The query the index and SQL answer, from the request. */

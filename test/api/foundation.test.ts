@@ -115,6 +115,13 @@ describeEachBackend(
       });
       expect(preflight.statusCode).toBe(204);
       expect(preflight.headers['access-control-allow-origin']).toBe('*');
+      expect(preflight.headers['access-control-allow-methods']).toBe('GET, HEAD');
+      expect(String(preflight.headers['access-control-allow-headers']).split(', ')).toContain('If-None-Match');
+      expect(preflight.headers['access-control-max-age']).toBe('86400');
+      expect(preflight.body).toBe('');
+      // A browser script may read the revalidation and rate-limit headers of the answer.
+      const exposed = String(response.headers['access-control-expose-headers']).split(', ');
+      for (const header of ['ETag', 'X-RateLimit-Remaining', 'Retry-After', 'X-Request-Id']) expect(exposed).toContain(header);
     });
 
     it('nothing else is open cross-origin', async () => {
@@ -128,6 +135,7 @@ describeEachBackend(
         headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
       });
       expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+      expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
       const page = await app.inject({ method: 'GET', url: '/', headers: { origin: 'https://evil.example' } });
       expect(page.headers['access-control-allow-origin']).toBeUndefined();
     });

@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisKeyValue } from '../../src/adapters/redis-kv.js';
 import type { Context } from '../../src/context.js';
 import { buildApp } from '../../src/http/app.js';
+import { WindowCounts } from '../../src/http/rate-limit.js';
+import { MemoryKeyValue } from '../../src/adapters/memory-kv.js';
 import { loadConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
 import { createUser } from '../../src/services/accounts.js';
@@ -303,6 +305,59 @@ describeRealServices('rate limits across two registry processes sharing Redis [P
     expectLimitHeaders(first, 1000, 999);
     const then = await registry.app.inject({ method: 'GET', url: '/api/v1/me', headers: user.auth, remoteAddress: newAddress() });
     expectLimitHeaders(then, 1000, 998);
+  });
+});
+
+describeRealServices('rate-limit windows in Redis, counted in the process far from the limit [Redis]', () => {
+  let a: RedisKeyValue;
+  let b: RedisKeyValue;
+  const quiet = createLogger('silent');
+  beforeAll(async () => {
+    const prefix = `sounio_test_rl_${process.pid}_${Date.now()}:`;
+    a = await openTestRedis(prefix);
+    b = await openTestRedis(prefix);
+  });
+  afterAll(async () => {
+    await a?.close();
+    await b?.close();
+  });
+  const inRedis = async (key: string): Promise<number> => (await b.incrWindow(key, 3600_000, 0)).count;
+
+  it('far from the limit a request costs no round trip, and its count reaches Redis within 50 ms', async () => {
+    const counts = new WindowCounts(a, quiet);
+    const key = `rl:test:${newAddress()}`;
+    expect(counts.now(key, 1, 1_000_000)).toBeNull(); // nothing known yet: ask Redis
+    expect((await counts.shared(key, 1)).count).toBe(1);
+    for (let i = 2; i <= 50; i++) expect(counts.now(key, 1, 1_000_000)?.count).toBe(i);
+    expect(await inRedis(key)).toBe(1); // not told yet
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await inRedis(key)).toBe(50);
+    // Another process's counts come back with the next answer from Redis.
+    await b.incrWindow(key, 3600_000, 10);
+    expect(counts.now(key, 1, 1_000_000)?.count).toBe(51);
+    await counts.close();
+    expect(await inRedis(key)).toBe(61);
+    expect((await counts.shared(key, 1)).count).toBe(62);
+    await counts.close();
+  });
+
+  it('within the last tenth of a limit (and its last 100 requests) every request is counted in Redis first', async () => {
+    const counts = new WindowCounts(a, quiet);
+    const key = `rl:test:${newAddress()}`;
+    await counts.shared(key, 1);
+    expect(counts.now(key, 1, 100)).toBeNull(); // a limit of 100 is all headroom
+    expect(counts.now(key, 1, 1_000)?.count).toBe(2); // 998 left: counted here
+    await b.incrWindow(key, 3600_000, 897); // other processes: Redis has 898 (the 2nd request is not told yet)
+    expect((await counts.shared(key, 1)).count).toBe(900); // told with this one, and learnt
+    expect(counts.now(key, 1, 1_000)).toBeNull(); // 99 left
+    expect((await counts.shared(key, 1)).count).toBe(901);
+    await counts.close();
+  });
+
+  it('with the key-value store in memory, every count is made at once', () => {
+    const counts = new WindowCounts(new MemoryKeyValue(), quiet);
+    for (let i = 1; i <= 5; i++) expect(counts.now('rl:test:x', 1, 5)?.count).toBe(i);
+    expect(counts.now('rl:test:x', 1, 5)?.count).toBe(6);
   });
 });
 

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { Context } from '../../context.js';
 import { browsePackages, categories, categoryPage, dependents, keywords, PACKAGE_SORTS, SORT_ORDERS, summary, versionReadme } from '../../services/discovery.js';
-import { MAX_QUERY_LENGTH, MAX_SEARCH_RESULTS, search } from '../../services/search.js';
+import { MAX_QUERY_LENGTH, MAX_SEARCH_RESULTS, searchSerialized } from '../../services/search.js';
 import { packageStats, registryStats, STATS_PERIODS } from '../../services/stats.js';
 import { errorResponses, Pagination, StringEnum } from '../schemas.js';
 
@@ -63,9 +63,11 @@ export function discoveryRoutes(api: FastifyInstance, ctx: Context): void {
         response: { 200: Type.Ref('SearchResults'), ...errorResponses(400, 429) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { q, page = 1, per_page = 20, category, keywords: wanted } = request.query;
-      return search(ctx, { q, page, perPage: per_page, category, keywords: wanted });
+      // Serialised by this route's schema once per query and cached as bytes (services/search.ts).
+      const body = await searchSerialized(ctx, { q, page, perPage: per_page, category, keywords: wanted }, (view) => reply.serialize(view) as string);
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 
