@@ -61,35 +61,76 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
   );
 }
 
-const LEVEL_METHODS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
+type LevelName = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
 /**
  * A request's logger that becomes a pino child (with the request id bound) only when something is logged at an
  * enabled level. Making a child per request costs more than a hot read's own work, and most requests log nothing.
  */
-export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown>, options: Record<string, unknown>): Logger {
-  if (Object.keys(options).length > 0) return parent.child(bindings, options);
-  let child: Logger | undefined;
-  const real = (): Logger => (child ??= parent.child(bindings));
-  const lazy: Record<string, unknown> = {
-    child: (more: Record<string, unknown>, moreOptions?: Record<string, unknown>) => real().child(more, moreOptions),
-    bindings: () => real().bindings(),
-    isLevelEnabled: (level: string) => (child ?? parent).isLevelEnabled(level),
-    flush: (callback?: (error?: Error) => void) => parent.flush(callback),
-    silent: () => {},
-  };
-  for (const level of LEVEL_METHODS) {
-    lazy[level] = (...args: unknown[]) => {
-      if (!(child ?? parent).isLevelEnabled(level)) return;
-      (real()[level] as (...a: unknown[]) => void)(...args);
-    };
+class LazyChildLogger {
+  private made: Logger | undefined;
+
+  constructor(
+    private readonly parent: Logger,
+    private readonly bound: Record<string, unknown>,
+  ) {}
+
+  private real(): Logger {
+    return (this.made ??= this.parent.child(this.bound));
   }
-  Object.defineProperty(lazy, 'level', {
-    get: () => (child ?? parent).level,
-    set: (level: string) => {
-      real().level = level;
-    },
-    enumerable: true,
-  });
-  return lazy as unknown as Logger;
+
+  private write(level: LevelName, args: unknown[]): void {
+    if (!(this.made ?? this.parent).isLevelEnabled(level)) return;
+    (this.real()[level] as (...a: unknown[]) => void)(...args);
+  }
+
+  get level(): string {
+    return (this.made ?? this.parent).level;
+  }
+
+  set level(level: string) {
+    this.real().level = level;
+  }
+
+  fatal(...args: unknown[]): void {
+    this.write('fatal', args);
+  }
+  error(...args: unknown[]): void {
+    this.write('error', args);
+  }
+  warn(...args: unknown[]): void {
+    this.write('warn', args);
+  }
+  info(...args: unknown[]): void {
+    this.write('info', args);
+  }
+  debug(...args: unknown[]): void {
+    this.write('debug', args);
+  }
+  trace(...args: unknown[]): void {
+    this.write('trace', args);
+  }
+  silent(): void {}
+
+  child(bindings: Record<string, unknown>, options?: Record<string, unknown>): Logger {
+    return this.real().child(bindings, options);
+  }
+
+  bindings(): Record<string, unknown> {
+    return this.real().bindings();
+  }
+
+  isLevelEnabled(level: string): boolean {
+    return (this.made ?? this.parent).isLevelEnabled(level);
+  }
+
+  flush(callback?: (error?: Error) => void): void {
+    this.parent.flush(callback);
+  }
+}
+
+/** The logger of one request (see LazyChildLogger); a child at once when it has options of its own (a level, serializers). */
+export function lazyChildLogger(parent: Logger, bindings: Record<string, unknown>, options: Record<string, unknown>): Logger {
+  if (options.level !== undefined || options.serializers !== undefined) return parent.child(bindings, options);
+  return new LazyChildLogger(parent, bindings) as unknown as Logger;
 }
