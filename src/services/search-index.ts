@@ -580,7 +580,6 @@ export class SearchIndex {
     const expanded = query.words.length > 0 ? this.expand(query) : null;
     const wordCount = expanded?.perWord.length ?? 0;
     this.generation += wordCount + 3;
-    const matched = base + wordCount; // stamp of a slot that matched every word
     const taken = base + wordCount + 1; // stamp of a slot already among the candidates
     const { stamp, prefixStamp, score, wordBest, alive, nameLengths } = this;
     const candidates: number[] = [];
@@ -591,37 +590,54 @@ export class SearchIndex {
         .map((expansions) => ({ expansions, size: expansions.reduce((sum, [term]) => sum + term.postings.length, 0) }))
         .sort((a, b) => a.size - b.size);
       if (words[0]!.size > 0) {
-        words.forEach(({ expansions }, w) => {
+        const last = words.length - 1;
+        for (let w = 0; w <= last; w++) {
           const before = base + w; // matched the words so far (0 words: any slot whose stamp is at most base)
           const now = base + w + 1;
-          for (const [term, quality] of expansions) {
+          for (const [term, quality] of words[w]!.expansions) {
             const postings = term.postings;
-            for (let i = 0; i < postings.length; i++) {
-              const entry = postings[i]!;
-              const slot = entry >>> 2;
-              if (!alive[slot]) continue;
-              const value = quality * WEIGHTS[entry & 3]!;
-              const seen = stamp[slot]!;
-              if (w === 0 ? seen <= base : seen === before) {
-                stamp[slot] = now;
-                wordBest[slot] = value;
-                score[slot] = (w === 0 ? 0 : score[slot]!) + value;
-              } else if (seen === now && value > wordBest[slot]!) {
-                score[slot] = score[slot]! + value - wordBest[slot]!;
-                wordBest[slot] = value;
+            const n = postings.length;
+            if (w === 0) {
+              for (let i = 0; i < n; i++) {
+                const entry = postings[i]!;
+                const slot = entry >>> 2;
+                const value = quality * WEIGHTS[entry & 3]!;
+                const seen = stamp[slot]!;
+                if (seen <= base) {
+                  if (!alive[slot]) continue;
+                  stamp[slot] = now;
+                  wordBest[slot] = value;
+                  score[slot] = value;
+                  if (last === 0) candidates.push(slot);
+                } else if (seen === now && value > wordBest[slot]!) {
+                  score[slot] = score[slot]! + value - wordBest[slot]!;
+                  wordBest[slot] = value;
+                }
+              }
+            } else {
+              // Only slots that matched every word so far are touched (all alive: the first word checked).
+              for (let i = 0; i < n; i++) {
+                const entry = postings[i]!;
+                const slot = entry >>> 2;
+                const seen = stamp[slot]!;
+                if (seen === before) {
+                  const value = quality * WEIGHTS[entry & 3]!;
+                  stamp[slot] = now;
+                  wordBest[slot] = value;
+                  score[slot] = score[slot]! + value;
+                  if (w === last) candidates.push(slot);
+                } else if (seen === now) {
+                  const value = quality * WEIGHTS[entry & 3]!;
+                  if (value > wordBest[slot]!) {
+                    score[slot] = score[slot]! + value - wordBest[slot]!;
+                    wordBest[slot] = value;
+                  }
+                }
               }
             }
           }
-        });
-        for (const [term] of words[words.length - 1]!.expansions) {
-          for (const entry of term.postings) {
-            const slot = entry >>> 2;
-            if (stamp[slot] === matched && alive[slot]) {
-              stamp[slot] = taken;
-              candidates.push(slot);
-            }
-          }
         }
+        for (const slot of candidates) stamp[slot] = taken;
       }
     }
 
