@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { reportRequestError } from '../error-reporting.js';
 import { authenticate } from '../services/authentication.js';
 import { authorize } from './auth.js';
-import { corsHook } from './cors.js';
+import { answeredPreflight, isOpenRead, OPEN_CORS_HEADERS } from './cors.js';
 import { isApiPath, notFoundResponse, sendError, toErrorResponse } from './errors.js';
 import { metricsRoutes, recordRequestMetrics } from './metrics.js';
 import { API_PREFIX, registerOpenApi } from './openapi.js';
@@ -61,9 +61,6 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   // Subscribe this process's document cache to change messages now, so it is on by the first request.
   localCacheOf(ctx.kv);
 
-  // Public GETs under /api/ may be read from any origin, without credentials; nothing else is open cross-origin.
-  app.addHook('onRequest', corsHook);
-
   // Security headers on every answer. Pages allow no inline script and no foreign script at all; README images may
   // come from any https host. Swagger UI (/api/docs) sets its own policy. The API is open to other origins (CORS),
   // so its resources may be loaded cross-origin too.
@@ -90,9 +87,17 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     strictTransportSecurity: ctx.config.publicUrl.startsWith('https://') ? { maxAge: 31536000, includeSubDomains: false } : false,
   });
   // Hooks on every request are written with callbacks, not async: a hot read is cheap, and a promise per hook is not.
+  // Public GETs under /api/ may be read from any origin, without credentials; nothing else is open cross-origin
+  // (cors.ts). Their headers and the security headers are set at once.
+  const openReadHeaders = { ...securityHeaders, ...OPEN_CORS_HEADERS };
   app.addHook('onRequest', (request, reply, done) => {
-    reply.headers(securityHeaders);
     reply.header('x-request-id', request.id);
+    if (isOpenRead(request)) {
+      reply.headers(openReadHeaders);
+    } else {
+      reply.headers(securityHeaders);
+      if (answeredPreflight(request, reply)) return;
+    }
     done();
   });
   // Cookies are for the web interface only (sessions, CSRF seeds); signed with SESSION_SECRET.
