@@ -180,6 +180,10 @@ export function formatResolverRows(rows) {
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const rows = await resolverBenchmark();
-  console.log('Resolver: solve time against JSON.parse of the index lines it read (goal: ≤ 3×)\n');
-  console.log(formatResolverRows(rows));
+  if (process.argv.includes('--json')) {
+    console.log(JSON.stringify(rows));
+  } else {
+    console.log('Resolver: solve time against JSON.parse of the index lines it read (goal: ≤ 3×)\n');
+    console.log(formatResolverRows(rows));
+  }
 }

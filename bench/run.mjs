@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import tar from 'tar-stream';
-import { formatResolverRows, resolverBenchmark } from './resolver.mjs';
+import { formatResolverRows } from './resolver.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..');
@@ -121,6 +121,22 @@ async function startRegistry(backend) {
   const base = `http://127.0.0.1:${port}`;
   await waitFor(`${base}/healthz`, child);
   return { child, base, stop: () => stop(child) };
+}
+
+/**
+ * Starts the registry's search index (built on the first search) and waits until it is built, so that no workload
+ * is measured while the build takes the CPU: sounio_search_index_packages is -1 until then.
+ */
+async function warmSearchIndex(base) {
+  await fetch(`${base}/api/v1/search?q=${encodeURIComponent('index warm up')}`);
+  const deadline = Date.now() + 10 * 60_000;
+  while (Date.now() < deadline) {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const packages = Number(/^sounio_search_index_packages (\S+)$/m.exec(text)?.[1] ?? -1);
+    if (packages >= 0) return packages;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`${base}: the search index was not built within 10 minutes`);
 }
 
 async function startBare(captures) {
@@ -351,6 +367,9 @@ async function main() {
       runAdmin(backend, ['create-user', '--username', 'bench-publisher', '--email', 'bench-publisher@example.org', '--password', 'bench-password-123', '--verified']);
       const registry = await startRegistry(backend);
       try {
+        const warmStarted = Date.now();
+        const indexed = await warmSearchIndex(registry.base);
+        log(`${size} ${backend.kind}: search index of ${indexed} packages built in ${((Date.now() - warmStarted) / 1000).toFixed(0)} s`);
         for (const workload of workloadsFor(corpus)) {
           log(`${size} ${backend.kind} ${workload.id}: capturing ...`);
           const captures = {};
@@ -386,7 +405,12 @@ async function main() {
   let resolverRows = null;
   if ((env.BENCH_WITH_RESOLVER ?? "on") !== "off") {
     log('resolver benchmark ...');
-    resolverRows = await resolverBenchmark();
+    // In a process of its own: this one holds the corpora and the load generator's state, whose garbage collection
+    // would be measured as the solver's.
+    const resolverEnv = { ...process.env, ...(env.BENCH_DIST && { BENCH_RESOLVER: join(DIST, 'core', 'resolver.js') }) };
+    const result = spawnSync(process.execPath, [join(here, 'resolver.mjs'), '--json'], { env: resolverEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (result.status !== 0) throw new Error('the resolver benchmark failed');
+    resolverRows = JSON.parse(result.stdout);
   }
   const report = render({ machineLines, rows, seeds, publishes, bytes, resolverRows, peer, minutes: (Date.now() - started) / 60_000 });
   process.stdout.write(report + '\n');

@@ -4,6 +4,7 @@
 // the process-wide Node.js metrics (memory, event loop, GC) are added by the server process only.
 import client from 'prom-client';
 import type { Context } from './context.js';
+import { searchIndexStats } from './services/search-index-sync.js';
 
 export interface PoolStats {
   /** Connections open (busy or idle). */
@@ -87,6 +88,15 @@ export class Metrics {
         this.set({ state: 'idle' }, stats.idle);
         this.set({ state: 'waiting' }, stats.waiting);
         this.set({ state: 'max' }, stats.max);
+      },
+    });
+    new client.Gauge({
+      name: 'sounio_search_index_packages',
+      help: "Packages in this process's search index; -1 while it is not built (it is built on the first search; until then searches are answered in SQL)",
+      registers: [registry],
+      collect() {
+        const stats = searchIndexStats(ctx);
+        this.set(stats.state === 'ready' ? stats.packages : -1);
       },
     });
     new client.Gauge({

@@ -6,6 +6,7 @@ import { startJobs } from '../../src/jobs/runner.js';
 import { downloadFlushJob } from '../../src/jobs/download-flush.js';
 import { packTarball, published, publishTarball } from '../helpers/packages.js';
 import { sample } from '../helpers/metrics.js';
+import { searchIndexReady } from '../../src/services/search-index-sync.js';
 import { createTestRegistry, describeEachBackend, type TestRegistry } from '../helpers/registry.js';
 import { signUp } from '../helpers/users.js';
 
@@ -67,6 +68,18 @@ describeEachBackend('metrics', (registry, kind) => {
     const lag = sample(text, 'sounio_download_flush_lag_seconds')!;
     expect(lag).toBeGreaterThanOrEqual(0);
     expect(lag).toBeLessThan(5);
+  });
+
+  it("reports the search index's size once the first search has built it, -1 before", async () => {
+    expect(sample(await scrape(registry()), 'sounio_search_index_packages')).toBe(-1);
+    const author = await signUp(registry());
+    const tarball = await packTarball({ name: 'indexed-one', version: '1.0.0' });
+    expect((await publishTarball(registry(), author.auth, 'indexed-one', '1.0.0', tarball)).statusCode).toBe(201);
+    expect((await registry().app.inject({ method: 'GET', url: '/api/v1/search?q=indexed' })).statusCode).toBe(200);
+    await searchIndexReady(registry().ctx);
+    const { rows } = await registry().ctx.db.query<{ n: number }>('SELECT count(*)::int AS n FROM packages WHERE available');
+    expect(rows[0]!.n).toBeGreaterThanOrEqual(1);
+    expect(sample(await scrape(registry()), 'sounio_search_index_packages')).toBe(rows[0]!.n);
   });
 });
 
