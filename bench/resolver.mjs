@@ -30,11 +30,11 @@ function random(seed) {
 const versionAt = (i) => `${1 + Math.floor(i / 8)}.${i % 8}.${i % 3}`; // 1.0.0 … 3.3.1: majors, minors and patches
 
 /**
- * `count` packages; package p depends only on packages below it (a DAG, as most real graphs are close to), with a
- * fan-out of 0–6 (mean about 3) drawn towards recently numbered packages, and requirements `^major.minor` of an
- * existing version, sometimes `>=`, `~` or exact.
+ * `count` packages; package p depends only on packages below it (a DAG, as most real graphs are close to), picked by
+ * `pickTarget(p, next)`, with a fan-out of 0–6 (mean about 3), and requirements `^major.minor` of an existing version,
+ * sometimes `>=`, `~` or exact.
  */
-export function generate(count, seed) {
+function generateWith(count, seed, pickTarget) {
   const next = random(seed);
   const files = new Map();
   for (let p = 0; p < count; p++) {
@@ -42,7 +42,7 @@ export function generate(count, seed) {
     const lines = [];
     const fanOut = p === 0 ? 0 : Math.min(p, Math.floor(next() * next() * 7 + next() * 2));
     const targets = new Set();
-    while (targets.size < fanOut) targets.add(Math.max(0, p - 1 - Math.floor(next() * next() * Math.min(p, 200))));
+    while (targets.size < fanOut) targets.add(pickTarget(p, next));
     for (let v = 0; v < VERSIONS; v++) {
       const deps = [...targets].map((t) => {
         // Versions of a package follow its dependencies' releases: version v asks for about the dependency's v-th
@@ -60,6 +60,11 @@ export function generate(count, seed) {
   return files;
 }
 
+/** Every dependency drawn towards recently numbered packages (within 200 below). */
+export function generate(count, seed) {
+  return generateWith(count, seed, (p, next) => Math.max(0, p - 1 - Math.floor(next() * next() * Math.min(p, 200))));
+}
+
 /**
  * Like generate(), but most dependencies go to the oldest, most depended-on packages (a package's pick among those
  * below it is skewed to the low numbers, as crates.io's serde, syn or libc are everyone's), and about a third to a
@@ -68,27 +73,7 @@ export function generate(count, seed) {
  * the registry (84% at 10,000 packages): a worst case for a single-version resolver.
  */
 export function generatePopular(count, seed) {
-  const next = random(seed);
-  const files = new Map();
-  for (let p = 0; p < count; p++) {
-    const name = `pkg-${p}`;
-    const lines = [];
-    const fanOut = p === 0 ? 0 : Math.min(p, Math.floor(next() * next() * 7 + next() * 2));
-    const targets = new Set();
-    while (targets.size < fanOut) targets.add(next() < 0.3 ? Math.max(0, p - 1 - Math.floor(next() * Math.min(p, 200))) : Math.floor(p * next() ** 3));
-    for (let v = 0; v < VERSIONS; v++) {
-      const deps = [...targets].map((t) => {
-        const at = versionAt(Math.max(0, v - Math.floor(next() * next() * 4)));
-        const [major, minor] = at.split('.');
-        const shape = next();
-        const req = shape < 0.8 ? `^${major}.${minor}` : shape < 0.95 ? `>=${major}.${minor}` : `~${major}.${minor}`;
-        return { name: `pkg-${t}`, req, features: [], optional: false, default_features: true, kind: next() < 0.1 ? 'dev' : 'normal' };
-      });
-      lines.push(JSON.stringify({ name, vers: versionAt(v), deps, cksum: 'f'.repeat(64), features: {}, yanked: next() < 0.03, sounio_version: null }));
-    }
-    files.set(name, lines.join('\n') + '\n');
-  }
-  return files;
+  return generateWith(count, seed, (p, next) => (next() < 0.3 ? Math.max(0, p - 1 - Math.floor(next() * Math.min(p, 200))) : Math.floor(p * next() ** 3)));
 }
 
 /**
