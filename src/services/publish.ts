@@ -152,8 +152,13 @@ async function checkDependencies(db: Queryable, manifest: Manifest): Promise<voi
   }
 }
 
-async function existingIdentical(ctx: Context, db: Queryable, pkg: PackageRow | null, key: string, checksum: string): Promise<VersionView | null> {
-  if (pkg === null) return null;
+/**
+ * The version already published under this number when its bytes are these, else null. The package is read again
+ * when the caller saw none: a concurrent first publish may have created it (and this version) since.
+ */
+async function existingIdentical(ctx: Context, db: Queryable, name: string, known: PackageRow | null, key: string, checksum: string): Promise<VersionView | null> {
+  const pkg = known ?? (await findPackageByName(db, name));
+  if (pkg === null || pkg.name !== name) return null;
   const row = await findVersion(db, pkg.id, key);
   if (row === null || row.checksum !== checksum) return null;
   return versionView(pkg.name, row, await listDependencies(db, [row.id]));
@@ -229,7 +234,7 @@ export async function publishVersion(ctx: Context, principal: Principal, input: 
   else await assertMayCreateName(ctx.db, principal, manifest.name);
   const record = await findPublishedRecord(ctx.db, canonical, key);
   if (record !== null) {
-    const identical = await existingIdentical(ctx, ctx.db, pkg, key, checksum);
+    const identical = await existingIdentical(ctx, ctx.db, manifest.name, pkg, key, checksum);
     if (identical !== null) return { status: 200, version: identical, warnings };
     throw versionExists(manifest.name, manifest.version);
   }
@@ -257,7 +262,7 @@ export async function publishVersion(ctx: Context, principal: Principal, input: 
       }
     }
     if (!(await claimVersionNumber(tx, canonical, key, checksum))) {
-      const identical = await existingIdentical(ctx, tx, pkg, key, checksum);
+      const identical = await existingIdentical(ctx, tx, manifest.name, pkg, key, checksum);
       if (identical !== null) return { created: false, view: identical, newPackage: false };
       throw versionExists(manifest.name, manifest.version);
     }
