@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import tar from 'tar-stream';
+import { coldQueries } from './queries.mjs';
 import { formatResolverRows } from './resolver.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -191,43 +192,11 @@ async function capture(base, path) {
   return { status: response.status, headers, body: body.toString('base64'), bytes: body.length };
 }
 
-/** Typos of a word: a letter dropped, two swapped, one doubled. */
-function typos(word) {
-  const out = [];
-  for (let i = 0; i < word.length; i++) out.push(word.slice(0, i) + word.slice(i + 1));
-  for (let i = 0; i + 1 < word.length; i++) out.push(word.slice(0, i) + word[i + 1] + word[i] + word.slice(i + 2));
-  for (let i = 0; i < word.length; i++) out.push(word.slice(0, i + 1) + word.slice(i));
-  return out.filter((typo) => typo.length >= 2 && typo !== word);
-}
-
-/** An endless supply of distinct queries from the corpus's vocabulary: single words, typos, pairs, prefixes, names. */
-function* coldQueries(corpus, exclude) {
-  const seen = new Set(exclude);
-  const words = [...new Set(VOCABULARY)];
-  const emit = function* (query) {
-    if (!seen.has(query)) {
-      seen.add(query);
-      yield query;
-    }
-  };
-  for (const word of words) yield* emit(word);
-  for (const word of words) for (const typo of typos(word)) yield* emit(typo);
-  for (const word of words) if (word.length > 4) yield* emit(word.slice(0, 3));
-  for (let i = 0; i < corpus.length; i += 7) yield* emit(corpus[i].name);
-  for (let i = 0; ; i++) {
-    const a = words[i % words.length];
-    const b = words[Math.floor(i / words.length) % words.length];
-    const t = typos(b);
-    yield* emit(`${a} ${b}`);
-    yield* emit(`${a} ${t[i % t.length]}`);
-  }
-}
-
 function workloadsFor(corpus) {
   const hot = corpus[0];
   const version = [...hot.versions].reverse().find((v) => !v.yanked).version;
   const popular = ['json', 'http', 'async', 'parser', 'serde', 'crypto', 'regex', 'cli', 'log', 'time', 'rand', 'web server', 'database', 'tokio', 'yaml', 'image', 'math', 'test', hot.name, corpus[1].name];
-  const cold = coldQueries(corpus, [...popular, 'http client']);
+  const cold = coldQueries(VOCABULARY, [...popular, 'http client']);
   const q = (query) => `/api/v1/search?q=${encodeURIComponent(query)}`;
   return [
     { id: 'package', label: 'GET /packages/{name} (hot)', paths: [`/api/v1/packages/${hot.name}`] },

@@ -244,8 +244,16 @@ export class SearchIndex {
   private sortedJoined: number[] = [];
   private readonly firstParts = new Set<string>();
   private termsSorted = true;
-  /** Term numbers by length, and each term's letter mask, for corrections. */
+  /** Term numbers by length (plain lexemes only), and each term's letter mask, for corrections. */
   private readonly byLength: number[][] = [];
+  /**
+   * Names with their separators taken out, by their first part and by the rest (`serdejson`: `serde`, `json`). A
+   * correction to one of these is looked for only among those whose first part or whose rest the word has as written:
+   * a typo in either half is found (`serdejsn`, `sedrejson`), one spanning both is not; scanning every joined name (one
+   * per package with a separator in its name) would cost a pass over most of the registry for each word corrected.
+   */
+  private readonly joinedByFirst = new Map<string, number[]>();
+  private readonly joinedByRest = new Map<string, number[]>();
   private masks = new Int32Array(0);
 
   // Scratch for one query at a time (searches are synchronous once their lexemes are known).
@@ -314,6 +322,7 @@ export class SearchIndex {
       if (joinedFirst === 0 && term.joinedFirst > 0) {
         term.joinedFirst = 0;
         this.addSorted(this.sortedTerms, known);
+        (this.byLength[text.length] ??= []).push(known);
       }
       return known;
     }
@@ -328,7 +337,16 @@ export class SearchIndex {
       this.masks = masks;
     }
     this.masks[id] = letterMask(text);
-    (this.byLength[text.length] ??= []).push(id);
+    if (joinedFirst > 0) {
+      const first = text.slice(0, joinedFirst);
+      const rest = text.slice(joinedFirst);
+      const byFirst = this.joinedByFirst.get(first);
+      if (byFirst === undefined) this.joinedByFirst.set(first, [id]);
+      else byFirst.push(id);
+      const byRest = this.joinedByRest.get(rest);
+      if (byRest === undefined) this.joinedByRest.set(rest, [id]);
+      else byRest.push(id);
+    } else (this.byLength[text.length] ??= []).push(id);
     return id;
   }
 
@@ -547,18 +565,28 @@ export class SearchIndex {
   /** The terms closest to a word that matches none, within allowedEdits of it (the most used first). */
   private corrections(word: string): Array<[Term, number]> {
     const max = allowedEdits(word.length);
+    if (max === 0) return [];
     const mask = letterMask(word);
+    // The joined names whose first part starts the word, or whose rest ends it (see joinedByFirst).
+    const joined = new Set<number>();
+    for (let cut = 1; cut < word.length; cut++) {
+      for (const id of this.joinedByFirst.get(word.slice(0, cut)) ?? []) joined.add(id);
+      for (const id of this.joinedByRest.get(word.slice(cut)) ?? []) joined.add(id);
+    }
     // One edit first, then two, then three: only the closest count, and one edit is a narrow scan.
     for (let edits = 1; edits <= max; edits++) {
       const found: Term[] = [];
+      const consider = (id: number): void => {
+        if (popcount(this.masks[id]! ^ mask) > 2 * edits) return;
+        const term = this.terms[id]!;
+        if (term.postings.length === 0 || Math.abs(term.text.length - word.length) > edits) return;
+        if (editDistance(word, term.text, edits) <= edits) found.push(term);
+      };
       for (let length = Math.max(1, word.length - edits); length <= word.length + edits; length++) {
-        for (const id of this.byLength[length] ?? []) {
-          if (popcount(this.masks[id]! ^ mask) > 2 * edits) continue;
-          const term = this.terms[id]!;
-          if (term.postings.length === 0) continue;
-          if (editDistance(word, term.text, edits) <= edits) found.push(term);
-        }
+        for (const id of this.byLength[length] ?? []) consider(id);
       }
+      // A joined name that has become a plain lexeme is among byLength already.
+      for (const id of joined) if (this.terms[id]!.joinedFirst > 0) consider(id);
       if (found.length > 0) {
         return found
           .sort((a, b) => b.postings.length - a.postings.length)

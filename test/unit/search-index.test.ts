@@ -144,6 +144,18 @@ describe('SearchIndex', () => {
     // Corrections: jsn is one edit from json.
     expect(search(['jsn'], 'jsn').rows[0]!.name).toBe('json');
   });
+
+  it('corrects a typo in either part of a name written without separators, among many such names', () => {
+    const index = new SearchIndex(100);
+    index.upsert(row('serde-json', ['json'], ['serde'], 1));
+    // Many other joined names, so the correction is looked for among the right ones, not found by luck.
+    for (let i = 0; i < 300; i++) index.upsert(row(`${VOCABULARY[i % VOCABULARY.length]}-${VOCABULARY[(i * 7) % VOCABULARY.length]}-x${i}`, [], ['text'], 10 + i));
+    const names = (word: string) =>
+      index.search({ words: [word], lexemes: new Map(), name: word, maxEdits: 2, keywords: [], category: null, order: 'relevance', limit: 5, offset: 0 }).rows.map((r) => r.name);
+    expect(names('serdejsn')[0]).toBe('serde-json'); // a typo in the rest
+    expect(names('sedrejson')[0]).toBe('serde-json'); // a typo in the first part
+    expect(names('serdejson')[0]).toBe('serde-json'); // as written (a prefix of the joined name)
+  });
 });
 
 describe('the JavaScript stemmer', () => {
