@@ -128,6 +128,24 @@ describe('SearchIndex', () => {
     }
   });
 
+  it('pages by relevance exactly as the whole ranking would (the best k picked without sorting everything)', () => {
+    const next = random(11);
+    const index = new SearchIndex(100_000);
+    const words = ['json', 'http', 'parser', 'stream', 'cache'];
+    const pick = () => words[Math.floor(next() * words.length)]!;
+    for (let i = 0; i < 600; i++) {
+      // Few distinct download counts, so ties in score and downloads fall to the name.
+      index.upsert(row(`${pick()}-${pick()}-p${i}`, [pick(), pick()], [pick(), pick(), pick()], i + 1, Math.floor(next() * 5) * 100));
+    }
+    for (const query of [['json'], ['pars'], ['stream', 'cache'], ['jsno'], ['http', 'json']]) {
+      const search = (offset: number, limit: number) =>
+        index.search({ words: query, lexemes: new Map(), name: query.join('_'), maxEdits: 1, keywords: [], category: null, order: 'relevance', limit, offset }).rows.map((r) => r.name);
+      const whole = search(0, 100_000);
+      expect(whole.length, query.join(' ')).toBeGreaterThan(20);
+      for (const [offset, limit] of [[0, 1], [0, 20], [20, 20], [7, 13], [100, 50]] as const) expect(search(offset, limit), `${query.join(' ')} ${offset}+${limit}`).toEqual(whole.slice(offset, offset + limit));
+    }
+  });
+
   it('ranks the exact name first, then by score, recent downloads and name; pages and caps the total', () => {
     const index = new SearchIndex(3);
     index.upsert(row('json', ['json'], ['read'], 1, 1));
