@@ -8,7 +8,6 @@ import { canonicalName, isValidPackageName } from '../core/names.js';
 import { MAX_SEARCH_RESULTS, searchPackages, type SearchOrder, type SearchQuery } from '../db/search.js';
 import { badRequest } from '../errors.js';
 import { CATALOG_GROUP, locallyCached } from './local-cache.js';
-import type { PackageSummaryRow } from '../db/packages.js';
 import { packageSummaryView, type PackageView } from './package-views.js';
 import { allowedEdits } from './search-index.js';
 import { searchIndexed } from './search-index-sync.js';
@@ -93,22 +92,8 @@ export function searchQueryOf(input: SearchInput): SearchQuery {
   };
 }
 
-/** Views of the index's summaries, which it keeps until the package changes: a package found again costs no view. */
-const views = new WeakMap<PackageSummaryRow, PackageView>();
-
-function summaryView(row: PackageSummaryRow): PackageView {
-  let view = views.get(row);
-  if (view === undefined) {
-    view = packageSummaryView(row);
-    views.set(row, view);
-  }
-  return view;
-}
-
 async function runSearch(ctx: Context, input: SearchInput): Promise<SearchResultsView> {
   const query = searchQueryOf(input);
-  const indexed = await searchIndexed(ctx, query);
-  const { rows, total } = indexed ?? (await searchPackages(ctx.db, query));
-  const packages = indexed !== null ? rows.map(summaryView) : rows.map(packageSummaryView);
-  return { packages, total, page: input.page, per_page: input.perPage, has_next: input.page * input.perPage < total };
+  const { rows, total } = (await searchIndexed(ctx, query)) ?? (await searchPackages(ctx.db, query));
+  return { packages: rows.map(packageSummaryView), total, page: input.page, per_page: input.perPage, has_next: input.page * input.perPage < total };
 }
