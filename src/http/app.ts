@@ -90,7 +90,14 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   // Public GETs under /api/ may be read from any origin, without credentials; nothing else is open cross-origin
   // (cors.ts). Their headers and the security headers are set at once.
   const openReadHeaders = { ...securityHeaders, ...OPEN_CORS_HEADERS };
+  // The route's url and rate-limit bucket, read once: request.routeOptions is a getter that builds a dozen-field object
+  // on every read, and the rate limiter and the metrics need them on every request.
+  app.decorateRequest('routeUrl', undefined);
+  app.decorateRequest('routeRateLimit', undefined);
   app.addHook('onRequest', (request, reply, done) => {
+    const route = request.routeOptions;
+    request.routeUrl = route.url;
+    request.routeRateLimit = route.config?.rateLimit;
     reply.header('x-request-id', request.id);
     if (isOpenRead(request)) {
       reply.headers(openReadHeaders);
@@ -123,7 +130,7 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
     if (request.authError !== null) throw request.authError;
   };
   app.addHook('onRequest', (request, reply, done) => {
-    if (request.routeOptions.config?.rateLimit === false) return done();
+    if (request.routeRateLimit === false) return done();
     const { authorization } = request.headers;
     let pending: Promise<void> | undefined;
     try {

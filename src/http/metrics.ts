@@ -20,7 +20,7 @@ export function recordRequestMetrics(app: FastifyInstance, ctx: Context): void {
   // One histogram child per method, route and status, found by a string key (labels hashed once, not per request).
   const children = new Map<string, { observe(value: number): void }>();
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
+    const route = request.routeUrl ?? 'unmatched';
     const status = reply.statusCode;
     const key = `${request.method} ${status} ${route}`;
     let child = children.get(key);

@@ -189,7 +189,7 @@ export class RateLimiter {
    */
   check(request: FastifyRequest, reply: FastifyReply): Promise<void> | undefined {
     if (!this.limits.enabled) return undefined;
-    const configured = request.routeOptions.config?.rateLimit;
+    const configured = request.routeRateLimit;
     if (configured === false || isUnlimitedPath(request.url)) return undefined;
     const category: RateCategory = configured ?? (isApiPath(request.url) ? 'other' : 'web');
     const principal = request.principal;
@@ -284,6 +284,9 @@ function formatWait(seconds: number): string {
 
 declare module 'fastify' {
   interface FastifyRequest {
+    /** The matched route's url (undefined when none matched) and rate-limit bucket, set by the first hook (app.ts). */
+    routeUrl: string | undefined;
+    routeRateLimit: RateCategory | false | undefined;
     rateLimitKey?: string;
     /** Over the limit, but a revalidation: refused in onSend unless the answer is a 304. */
     rateLimitRefusal?: AppError;

@@ -777,8 +777,11 @@ export class SearchIndex {
         i = parent;
       }
     }
+    // Most slots score below the last of the best k: told apart by one comparison.
+    let floor = heap.length > 0 && heap[0] !== exactSlot ? score[heap[0]!]! : Infinity;
     for (; at < n; at++) {
       const slot = slots[at]!;
+      if (score[slot]! < floor && slot !== exactSlot) continue;
       if (!before(slot, heap[0]!)) continue;
       // Sift the newcomer down from the root.
       let i = 0;
@@ -795,6 +798,7 @@ export class SearchIndex {
         } else break;
       }
       heap[i] = slot;
+      floor = heap[0] !== exactSlot ? score[heap[0]!]! : Infinity;
     }
     return heap.sort((a, b) => (a === b ? 0 : before(a, b) ? -1 : 1));
   }
