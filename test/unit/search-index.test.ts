@@ -96,6 +96,13 @@ describe('SearchIndex', () => {
         live.delete(name.replace(/-/g, '_'));
       }
       if (step % 1_500 === 0) index.compact();
+      if (step % 250 === 0) {
+        // Names by prefix (read through the names' slots, kept beside the sorted names through every change).
+        const prefix = pick().slice(0, 2 + Math.floor(next() * 3));
+        const page = index.search({ words: [], lexemes: new Map(), name: prefix, maxEdits: 0, keywords: [], category: null, order: 'name', limit: 100_000, offset: 0 });
+        const expected = [...live.values()].filter((r) => r.canonical_name.startsWith(prefix)).map((r) => r.name).sort();
+        expect(page.rows.map((r) => r.name), `${prefix} at step ${step}`).toEqual(expected);
+      }
     }
     expect(index.size).toBe(live.size);
     const lexemesOf = (r: IndexRow) => {
@@ -143,6 +150,33 @@ describe('SearchIndex', () => {
       const whole = search(0, 100_000);
       expect(whole.length, query.join(' ')).toBeGreaterThan(20);
       for (const [offset, limit] of [[0, 1], [0, 20], [20, 20], [7, 13], [100, 50]] as const) expect(search(offset, limit), `${query.join(' ')} ${offset}+${limit}`).toEqual(whole.slice(offset, offset + limit));
+    }
+  });
+
+  it('answers a one-word query by its own path exactly as the general path does (pages, totals, caps, name prefixes)', () => {
+    for (const [seed, maxResults] of [[1, 40], [2, 100_000], [3, 300], [4, 100_000]] as const) {
+      const next = random(seed);
+      const index = new SearchIndex(maxResults);
+      const words = ['json', 'jsonl', 'http', 'parser', 'parse', 'stream', 'cache', 'cached'];
+      const pick = () => words[Math.floor(next() * words.length)]!;
+      for (let i = 0; i < 700; i++) {
+        const name = next() < 0.1 ? `${pick()}${i}` : `${pick()}-${pick()}-p${i}`;
+        index.upsert(row(name, [pick(), pick()], [pick(), pick(), pick()], i + 1, Math.floor(next() * 4) * 100));
+      }
+      index.upsert(row('json', ['json'], ['parser'], 10_000, 0)); // an exact name with no downloads
+      for (let i = 0; i < 50; i++) index.remove(`${words[i % words.length]}-x`); // (absent: nothing happens)
+      index.compact();
+      for (const word of ['json', 'jso', 'pars', 'stream', 'cache', 'cach', 'http', 'zzz']) {
+        for (const [offset, limit] of [[0, 20], [0, 1], [20, 20], [5, 50], [35, 10], [0, 500]] as const) {
+          const query = { words: [word], lexemes: new Map(), name: word, maxEdits: 1, keywords: [], category: null, order: 'relevance' as const, limit, offset };
+          index.useFastPath = false;
+          const general = index.search(query);
+          index.useFastPath = true;
+          const fast = index.search(query);
+          expect(fast.total, `${word} ${offset}+${limit} (cap ${maxResults})`).toBe(general.total);
+          expect(fast.rows.map((r) => r.name), `${word} ${offset}+${limit} (cap ${maxResults})`).toEqual(general.rows.map((r) => r.name));
+        }
+      }
     }
   });
 
