@@ -287,7 +287,9 @@ export class VersionSet {
 
   contains(version: Version): boolean {
     const intervals = version.prerelease.length === 0 ? this.releases : this.prereleases;
-    return intervals.some((interval) => inInterval(interval, version));
+    // A plain loop: the solver asks this of every published version for every requirement it reads.
+    for (let i = 0; i < intervals.length; i++) if (inInterval(intervals[i]!, version)) return true;
+    return false;
   }
 
   isEmpty(): boolean {

@@ -25,9 +25,44 @@ const VERSION = new RegExp(
 );
 const DIGITS = /^[0-9]+$/;
 
+/** Shared by every version without pre-release or build identifiers (they are read-only). */
+const NONE: readonly never[] = Object.freeze([]);
+
 /** Reads a strict SemVer 2.0 version; null when the text is not one, is too long, or holds an unsafe integer. */
 export function parseVersion(text: string): Version | null {
   if (text.length > MAX_VERSION_LENGTH) return null;
+  return parseRelease(text) ?? parseFull(text);
+}
+
+/**
+ * The common case, `major.minor.patch` alone, read without the regular expression (the resolver reads every
+ * published version of every package it looks at); null for anything else, which parseFull then reads.
+ */
+function parseRelease(text: string): Version | null {
+  // Up to 15 characters, no number can be unsafe.
+  if (text.length > 15) return null;
+  const parts = [0, 0, 0];
+  let part = 0;
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 46 /* . */) {
+      if (digits === 0 || part === 2) return null;
+      part++;
+      digits = 0;
+    } else if (code >= 48 && code <= 57) {
+      if (digits === 1 && parts[part] === 0) return null; // a leading zero
+      parts[part] = parts[part]! * 10 + (code - 48);
+      digits++;
+    } else {
+      return null;
+    }
+  }
+  if (part !== 2 || digits === 0) return null;
+  return { major: parts[0]!, minor: parts[1]!, patch: parts[2]!, prerelease: NONE, build: NONE };
+}
+
+function parseFull(text: string): Version | null {
   const match = VERSION.exec(text);
   if (match === null) return null;
   const major = Number(match[1]);

@@ -101,6 +101,21 @@ describe('PositionSet', () => {
     expect(String(none.where(() => true, '^1.0', false))).toBe('^1.0');
   });
 
+  it('makes equal sets one object, however they are made, on lists of one word or several', () => {
+    fc.assert(
+      fc.property(universe, ({ size, members }) => {
+        const versionList = new VersionList(versions(size));
+        const [a, b] = members.map((m) => setOf(versionList, m)) as [PositionSet, PositionSet];
+        const [ma, mb] = [members[0]!, members[1]!];
+        expect(setOf(versionList, ma)).toBe(a);
+        expect(a.union(b)).toBe(setOf(versionList, ma.map((x, i) => x || mb[i]!)));
+        expect(a.intersection(b)).toBe(setOf(versionList, ma.map((x, i) => x && mb[i]!)));
+        expect(a.difference(b)).toBe(setOf(versionList, ma.map((x, i) => x && !mb[i]!)));
+        expect(a.complement().complement()).toBe(a);
+      }),
+    );
+  });
+
   it('handles lists longer than one word', () => {
     const versionList = new VersionList(versions(95));
     const high = versionList.where((p) => p >= 60);

@@ -4,6 +4,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DecisionQueue } from '../../src/core/resolver/queue.js';
+import { IncompatibilityIndex } from '../../src/core/resolver/incompatibility-index.js';
 import { Incompatibility } from '../../src/core/resolver/incompatibility.js';
 import { PartialSolution } from '../../src/core/resolver/partial-solution.js';
 import { Registry, type PackageRef } from '../../src/core/resolver/packages.js';
@@ -89,6 +90,31 @@ describe('DecisionQueue', () => {
           pending.delete(next);
         }
         expect(order).toEqual(expected);
+      }),
+    );
+  });
+});
+
+describe('IncompatibilityIndex', () => {
+  it('finds the groups a change at some versions may have satisfied, newest first, on lists of one word or several', () => {
+    const [pkg, other] = packages(2) as [PackageRef, PackageRef];
+    const term = fc.record({ positive: fc.boolean(), members: fc.array(fc.boolean(), { minLength: 70, maxLength: 70 }) });
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 70 }), fc.array(term, { minLength: 1, maxLength: 12 }), fc.array(fc.boolean(), { minLength: 70, maxLength: 70 }), (size, terms, changed) => {
+        const versionList = new VersionList(Array.from({ length: size }, (_, i) => parseVersion(`1.${i}.0`)!));
+        const index = new IncompatibilityIndex();
+        const otherList = new VersionList([parseVersion('1.0.0')!]);
+        for (const { positive: isPositive, members } of terms) {
+          const set = versionList.where((p) => members[p]!);
+          index.add(fact([isPositive ? positive(pkg, set) : negative(pkg, set), positive(other, otherList.full)]));
+        }
+        const positions = versionList.where((p) => changed[p]!);
+        const groups = index.groups(pkg);
+        // A positive group whose set lacks a changed version, a negative one whose set has one.
+        const expected = groups
+          .filter((g) => positions.positions().some((p) => g.term.set.has(p) !== g.term.positive))
+          .sort((x, y) => y.order - x.order);
+        expect(index.touched(pkg, positions)).toEqual(expected);
       }),
     );
   });

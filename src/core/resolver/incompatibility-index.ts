@@ -51,6 +51,8 @@ export class IncompatibilityIndex {
   private readonly packages: Array<PackageGroups | undefined> = [];
   private groupCount = 0;
   private searches = 0;
+  /** What touched() answers, reused from one call to the next. */
+  private readonly found: Group[] = [];
 
   add(incompatibility: Incompatibility): void {
     for (const term of incompatibility.terms) {
@@ -80,11 +82,11 @@ export class IncompatibilityIndex {
   /**
    * The groups about `pkg` that a change at the versions in `positions` (removed from a positive assignment, or
    * newly excluded by a negative one) may have made satisfied, newest first; null when the package's groups are
-   * not listed by position (then every group must be checked).
+   * not listed by position (then every group must be checked). The list is valid until the next call.
    */
-  touched(pkg: PackageRef, positions: PositionSet): Group[] | null {
+  touched(pkg: PackageRef, positions: PositionSet): readonly Group[] | null {
     const entry = this.packages[pkg.index];
-    if (entry === undefined) return [];
+    if (entry === undefined) return NONE;
     if (entry.byPosition === null) return null;
     if (entry.byPosition === undefined) {
       const byPosition = Array.from({ length: entry.size }, (): Group[] => []);
@@ -93,7 +95,8 @@ export class IncompatibilityIndex {
     }
     const { byPosition } = entry;
     const search = ++this.searches;
-    const found: Group[] = [];
+    const { found } = this;
+    found.length = 0;
     const { bits } = positions;
     for (let w = 0; w < bits.length; w++) {
       let word = bits[w]!;
@@ -107,14 +110,35 @@ export class IncompatibilityIndex {
         }
       }
     }
-    if (found.length > 1) found.sort((a, b) => b.order - a.order);
+    // Newest first; by insertion when short, as they mostly are (Array.prototype.sort allocates).
+    if (found.length > 32) return found.sort(newestFirst);
+    for (let i = 1; i < found.length; i++) {
+      const group = found[i]!;
+      let j = i - 1;
+      for (; j >= 0 && found[j]!.order < group.order; j--) found[j + 1] = found[j]!;
+      found[j + 1] = group;
+    }
     return found;
   }
+}
+
+function newestFirst(a: Group, b: Group): number {
+  return b.order - a.order;
 }
 
 /** Lists a positive group under the positions its set lacks, a negative one under those it has. */
 function list(byPosition: Group[][], group: Group): void {
   const { term } = group;
-  const listed = term.positive ? term.set.complement() : term.set;
-  for (const position of listed.positions()) byPosition[position]!.push(group);
+  const { bits } = term.set;
+  // Word by word rather than through complement() and positions(), which would make (and intern) a set per group.
+  for (let w = 0; w < bits.length; w++) {
+    // Only the bits that stand for versions (a complement sets the others).
+    const width = Math.min(BITS, byPosition.length - w * BITS);
+    let word = (term.positive ? ~bits[w]! : bits[w]!) & ((1 << width) - 1);
+    while (word !== 0) {
+      const bit = 31 - Math.clz32(word);
+      word &= ~(1 << bit);
+      byPosition[w * BITS + bit]!.push(group);
+    }
+  }
 }

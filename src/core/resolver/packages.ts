@@ -114,6 +114,8 @@ export class Registry {
   /** By package index, then version position. */
   private readonly dependencyCache: Array<Array<VersionDependencies | undefined> | undefined> = [];
   private readonly keyCache = new WeakMap<VersionDependencies, ReadonlySet<string>>();
+  /** Plain dependency lines' dependencies, by target package index, then requirement as written (lineDependency). */
+  private readonly lineDependencies: Array<Map<string, Dependency> | undefined> = [];
   /** The versions each package may be decided at: allowed, and having the feature or optional dependency. */
   private readonly available: Array<PositionSet | undefined> = [];
 
@@ -321,18 +323,29 @@ export class Registry {
     if (!isValidPackageName(line.name)) return `depends on \`${line.name}\`, which is not a valid package name`;
     const set = this.requirement(line.req);
     if (set === null) return `depends on ${line.name} with the invalid requirement \`${line.req}\``;
-    const entry = (target: PackageRef, isDefault = false): Dependency => ({
-      key: `${target.id} ${line.req}`,
-      target,
-      set,
-      condition: null,
-      aligned: false,
-      isDefault,
-    });
+    const entry = (target: PackageRef, isDefault = false): Dependency => this.lineDependency(target, line.req, set, isDefault);
     add(entry(this.real(line.name)));
     for (const feature of line.features) if (feature !== 'default') add(entry(this.feature(line.name, feature)));
     if (line.default_features || line.features.includes('default')) add(entry(this.feature(line.name, 'default'), true));
     return null;
+  }
+
+  /**
+   * The dependency on `target` that a line with requirement `req` makes: one object for every version with such a
+   * line (most versions repeat their predecessor's lines), rather than one with its key made anew for each.
+   */
+  private lineDependency(target: PackageRef, req: string, set: VersionSet, isDefault: boolean): Dependency {
+    let byRequirement = this.lineDependencies[target.index];
+    if (byRequirement === undefined) {
+      byRequirement = new Map();
+      this.lineDependencies[target.index] = byRequirement;
+    }
+    let dependency = byRequirement.get(req);
+    if (dependency === undefined) {
+      dependency = { key: `${target.id} ${req}`, target, set, condition: null, aligned: false, isDefault };
+      byRequirement.set(req, dependency);
+    }
+    return dependency;
   }
 
   /** Adds what one value of a feature's list turns on (Cargo's syntax). Returns a problem or null. */
@@ -430,20 +443,31 @@ function featureTable(entry: IndexEntry, isRoot: boolean): FeatureTable {
     if (lines === undefined) dependencies.set(line.name, [line]);
     else lines.push(line);
   }
-  const features = new Map<string, readonly string[]>();
-  const namedWithDep = new Set<string>();
-  for (const [name, values] of Object.entries(entry.features ?? {})) {
+  // Most versions declare no features and have no optional dependency: they share empty ones.
+  let features: Map<string, readonly string[]> | null = null;
+  let namedWithDep: Set<string> | null = null;
+  const declared = entry.features ?? {};
+  for (const name in declared) {
+    if (!Object.hasOwn(declared, name)) continue;
+    const values = declared[name];
     if (!Array.isArray(values)) continue;
-    features.set(name, values);
-    for (const value of values) if (value.startsWith('dep:')) namedWithDep.add(value.slice('dep:'.length));
+    (features ??= new Map()).set(name, values);
+    for (const value of values) if (value.startsWith('dep:')) (namedWithDep ??= new Set()).add(value.slice('dep:'.length));
   }
   // As in Cargo, an optional dependency is also a feature of the same name, unless some feature names it `dep:d`.
-  const implicit = new Set<string>();
+  let implicit: Set<string> | null = null;
   for (const [name, lines] of dependencies) {
-    if (lines.some((line) => line.optional) && !namedWithDep.has(name) && !features.has(name)) {
-      features.set(name, [`dep:${name}`]);
-      implicit.add(name);
+    if (lines.some(isOptional) && !namedWithDep?.has(name) && !features?.has(name)) {
+      (features ??= new Map()).set(name, [`dep:${name}`]);
+      (implicit ??= new Set()).add(name);
     }
   }
-  return { features, implicit, dependencies };
+  return { features: features ?? NO_FEATURES, implicit: implicit ?? NO_NAMES, dependencies };
+}
+
+const NO_FEATURES: ReadonlyMap<string, readonly string[]> = new Map();
+const NO_NAMES: ReadonlySet<string> = new Set();
+
+function isOptional(line: IndexDependency): boolean {
+  return line.optional;
 }

@@ -30,8 +30,10 @@ export class VersionList {
   private readonly lastMask: number;
   readonly empty: PositionSet;
   readonly full: PositionSet;
-  /** Unlabelled sets by their bits (a number for one word, the words joined otherwise). */
-  private readonly interned = new Map<number | string, PositionSet>();
+  /** Unlabelled sets of a one-word list, by their word. */
+  private readonly interned = new Map<number, PositionSet>();
+  /** Unlabelled sets of a longer list, by a hash of their words (no key string to make for each set looked up). */
+  private readonly hashed = new Map<number, PositionSet[]>();
   private readonly exacts: Array<PositionSet | undefined> = [];
 
   constructor(readonly versions: readonly Version[]) {
@@ -57,12 +59,17 @@ export class VersionList {
 
   /** The unlabelled set with these bits: one shared object per set of positions. */
   make(words: number[]): PositionSet {
-    const key = words.length === 1 ? words[0]! : words.join(',');
-    let set = this.interned.get(key);
-    if (set === undefined) {
-      set = new PositionSet(this, words, null, null);
-      this.interned.set(key, set);
+    if (words.length === 1) return this.makeWord(words[0]!);
+    let hash = 0;
+    for (let i = 0; i < words.length; i++) hash = (Math.imul(hash, 0x9e3779b1) + words[i]!) | 0;
+    let bucket = this.hashed.get(hash);
+    if (bucket === undefined) {
+      bucket = [];
+      this.hashed.set(hash, bucket);
     }
+    for (const set of bucket) if (sameWords(set.bits, words)) return set;
+    const set = new PositionSet(this, words, null, null);
+    bucket.push(set);
     return set;
   }
 

@@ -56,6 +56,15 @@ export class Solver {
   private readonly sharedIncompatibilities = new Map<string, Incompatibility>();
   /** How many times each package took part in conflict resolution: the first key of the decision order. */
   private readonly conflicts: number[] = [];
+  /** Propagation's packages still to look at, and the same as a set (kept from one propagation to the next). */
+  private readonly changed: PackageRef[] = [];
+  private readonly queued = new Set<PackageRef>();
+  private readonly enqueue = (pkg: PackageRef): void => {
+    if (this.queued.has(pkg)) return;
+    this.queued.add(pkg);
+    this.changed.push(pkg);
+  };
+  private readonly isPending = (pkg: PackageRef): boolean => this.solution.isPending(pkg);
 
   constructor(
     private readonly registry: Registry,
@@ -70,7 +79,7 @@ export class Solver {
       for (;;) {
         this.budget.checkTime();
         this.propagate(next);
-        const pkg = this.queue.best((p) => this.solution.isPending(p));
+        const pkg = this.queue.best(this.isPending);
         if (pkg === null) {
           if (this.unsettled()) {
             next = [];
@@ -115,13 +124,9 @@ export class Solver {
    * derives what almost satisfied incompatibilities force, and resolves each conflict found on the way.
    */
   private propagate(start: readonly PackageRef[]): void {
-    const changed = [...start];
-    const queued = new Set(changed);
-    const enqueue = (pkg: PackageRef): void => {
-      if (queued.has(pkg)) return;
-      queued.add(pkg);
-      changed.push(pkg);
-    };
+    const { changed, queued, enqueue } = this;
+    // Left empty by the last propagation, unless that one ended in an exception (which ends the solve).
+    for (const pkg of start) enqueue(pkg);
     for (;;) {
       let conflict: Incompatibility | null;
       if (this.fresh.length > 0) {
@@ -312,7 +317,7 @@ export class Solver {
   }
 
   private decideWith(pkg: PackageRef, choice: number, record: VersionRecord, { dependencies, impossible }: VersionIncompatibilities): readonly PackageRef[] {
-    if (impossible.length > 0 || dependencies.some((i) => this.solution.satisfiesAllBut(i, pkg))) {
+    if (impossible.length > 0 || this.satisfiesAllButOne(dependencies, pkg)) {
       // Not decided: propagation must now rule the version out, so it looks at these whatever changed.
       this.fresh.push(...impossible, ...dependencies);
       return [pkg];
@@ -320,6 +325,12 @@ export class Solver {
     this.solution.decide(pkg, record.version, choice, this.registry.exact(pkg.base, choice));
     if (pkg.kind === 'real') this.requeueVirtuals(pkg);
     return [pkg];
+  }
+
+  /** Whether the partial solution satisfies every term but `pkg`'s of one of the incompatibilities. */
+  private satisfiesAllButOne(incompatibilities: readonly Incompatibility[], pkg: PackageRef): boolean {
+    for (let i = 0; i < incompatibilities.length; i++) if (this.solution.satisfiesAllBut(incompatibilities[i]!, pkg)) return true;
+    return false;
   }
 
   /** The position of the version to try, or the incompatibility that rules out every version in `set`. */
