@@ -34,7 +34,12 @@ function limitFor(limits: RateLimits, category: RateCategory, authenticated: boo
 /** What this process knows of a window's count in the shared store, and what it counted since it last told it. */
 interface Known {
   shared: number;
+  /** Counted here, not yet sent. */
   pending: number;
+  /** Sent to the store, its reply not yet back: part of the count until a reply that includes it is learnt. */
+  sending: number;
+  /** The send whose reply `shared` comes from: a reply older than it (it can arrive later) is not learnt. */
+  seq: number;
   resetAt: number;
   seenAt: number;
 }
@@ -66,6 +71,7 @@ export class WindowCounts {
   private readonly known = new Map<string, Known>();
   private timer: NodeJS.Timeout | undefined;
   private lastFaultLog = 0;
+  private sends = 0;
 
   constructor(
     private readonly kv: KeyValue,
@@ -79,7 +85,7 @@ export class WindowCounts {
     if (known === undefined) return null;
     const now = Date.now();
     if (now >= known.resetAt || now - known.seenAt > FRESH_MS) return null;
-    const count = known.shared + known.pending + by;
+    const count = known.shared + known.sending + known.pending + by;
     if (by > 0 && limit - count < Math.max(MIN_HEADROOM, limit * HEADROOM)) return null;
     known.pending += by;
     this.schedule();
@@ -92,10 +98,10 @@ export class WindowCounts {
     const owed = known?.pending ?? 0;
     if (known !== undefined) known.pending = 0;
     try {
-      const counted = await this.kv.incrWindow(key, WINDOW_MS, by + owed);
-      this.learn(key, counted);
-      const pending = this.known.get(key)?.pending ?? 0;
-      return { count: counted.count + pending, resetMs: counted.resetMs };
+      const counted = await this.send(key, known, by + owed);
+      // What this process counted meanwhile, or sent after this (its reply not back yet), is not in the store's count.
+      const after = this.known.get(key);
+      return { count: counted.count + (after === undefined ? 0 : after.sending + after.pending), resetMs: counted.resetMs };
     } catch (error) {
       if (known !== undefined) known.pending += owed;
       this.fault(error);
@@ -103,15 +109,34 @@ export class WindowCounts {
     }
   }
 
-  private learn(key: string, counted: Counted): void {
+  /**
+   * Adds `amount` to the store's count, and learns the count from the reply. While in flight, the amount stays part
+   * of the count seen here (a request counted meanwhile must not miss it); on failure it is the caller's to keep.
+   */
+  private async send(key: string, known: Known | undefined, amount: number): Promise<Counted> {
+    const seq = ++this.sends;
+    if (known !== undefined) known.sending += amount;
+    let counted: Counted;
+    try {
+      counted = await this.kv.incrWindow(key, WINDOW_MS, amount);
+    } finally {
+      if (known !== undefined) known.sending -= amount;
+    }
+    this.learn(key, counted, seq);
+    return counted;
+  }
+
+  private learn(key: string, counted: Counted, seq: number): void {
     const now = Date.now();
     const known = this.known.get(key);
     if (known !== undefined) {
+      if (seq < known.seq) return; // a later send's reply was learnt already: it holds this one's count, or newer
       known.shared = counted.count;
+      known.seq = seq;
       known.resetAt = now + counted.resetMs;
       known.seenAt = now;
     } else if (this.known.size < MAX_KNOWN) {
-      this.known.set(key, { shared: counted.count, pending: 0, resetAt: now + counted.resetMs, seenAt: now });
+      this.known.set(key, { shared: counted.count, pending: 0, sending: 0, seq, resetAt: now + counted.resetMs, seenAt: now });
     }
   }
 
@@ -134,23 +159,20 @@ export class WindowCounts {
   /** Adds what this process counted to the shared store; forgets windows it has not heard of for a while. */
   async flush(): Promise<void> {
     const now = Date.now();
-    const sends: Array<Promise<void>> = [];
+    const sends: Array<Promise<unknown>> = [];
     for (const [key, known] of this.known) {
       if (known.pending === 0) {
-        if (now >= known.resetAt || now - known.seenAt > 10 * FRESH_MS) this.known.delete(key);
+        if (known.sending === 0 && (now >= known.resetAt || now - known.seenAt > 10 * FRESH_MS)) this.known.delete(key);
         continue;
       }
       const owed = known.pending;
       known.pending = 0;
       sends.push(
-        this.kv.incrWindow(key, WINDOW_MS, owed).then(
-          (counted) => this.learn(key, counted),
-          (error: unknown) => {
-            known.pending += owed; // told on the next flush; meanwhile requests ask the store (and fall back)
-            known.seenAt = 0;
-            this.fault(error);
-          },
-        ),
+        this.send(key, known, owed).catch((error: unknown) => {
+          known.pending += owed; // told on the next flush; meanwhile requests ask the store (and fall back)
+          known.seenAt = 0;
+          this.fault(error);
+        }),
       );
     }
     await Promise.all(sends);

@@ -354,6 +354,23 @@ describeRealServices('rate-limit windows in Redis, counted in the process far fr
     await counts.close();
   });
 
+  it('counts sent to Redis and not yet answered still count here: a count never goes backwards', async () => {
+    const counts = new WindowCounts(a, quiet);
+    const key = `rl:test:${newAddress()}`;
+    expect((await counts.shared(key, 1)).count).toBe(1);
+    for (let i = 2; i <= 21; i++) expect(counts.now(key, 1, 1_000_000)?.count).toBe(i);
+    // The flush sends the 20 counted here; every request counted before its reply is back must still see them.
+    const flushing = counts.flush();
+    expect(counts.now(key, 1, 1_000_000)?.count).toBe(22);
+    const asked = counts.shared(key, 1); // sent after the flush: its reply holds the flush's count too
+    expect(counts.now(key, 1, 1_000_000)?.count).toBe(24);
+    expect((await asked).count).toBe(24);
+    await flushing;
+    expect(counts.now(key, 1, 1_000_000)?.count).toBe(25);
+    await counts.close();
+    expect(await inRedis(key)).toBe(25);
+  });
+
   it('with the key-value store in memory, every count is made at once', () => {
     const counts = new WindowCounts(new MemoryKeyValue(), quiet);
     for (let i = 1; i <= 5; i++) expect(counts.now('rl:test:x', 1, 5)?.count).toBe(i);
