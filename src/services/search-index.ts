@@ -278,6 +278,8 @@ export class SearchIndex {
   private stamp = new Int32Array(0);
   /** Marks the slots whose name starts with the query's name. */
   private prefixStamp = new Int32Array(0);
+  /** Marks the slots that matched a word of a corrected query in their name (weight A): only those get closeness. */
+  private nameHit = new Int32Array(0);
   private score = new Float64Array(0);
   private wordBest = new Float64Array(0);
   /** A slot's score from the words before the current one. */
@@ -329,6 +331,7 @@ export class SearchIndex {
     this.nameMasks = grown(this.nameMasks, (n) => new Int32Array(n));
     this.stamp = new Int32Array(capacity);
     this.prefixStamp = new Int32Array(capacity);
+    this.nameHit = new Int32Array(capacity);
     this.score = new Float64Array(capacity);
     this.wordBest = new Float64Array(capacity);
     this.prior = new Float64Array(capacity);
@@ -646,6 +649,7 @@ export class SearchIndex {
     if (this.generation > 2_000_000_000) {
       this.stamp.fill(0);
       this.prefixStamp.fill(0);
+      this.nameHit.fill(0);
       this.generation = 0;
     }
     const base = this.generation;
@@ -653,18 +657,11 @@ export class SearchIndex {
     const wordCount = expanded?.perWord.length ?? 0;
     this.generation += wordCount + 3;
     const taken = base + wordCount + 1; // stamp of a slot already among the candidates
-    const { stamp, prefixStamp, score, wordBest, prior, alive, nameLengths } = this;
+    const { stamp, prefixStamp, nameHit, score, wordBest, prior, alive, nameLengths } = this;
     const candidates: number[] = [];
-    if (
-      this.useFastPath &&
-      expanded !== null &&
-      wordCount === 1 &&
-      !expanded.corrected &&
-      query.order === 'relevance' &&
-      query.category === null &&
-      query.keywords.length === 0
-    ) {
-      return this.searchOneWord(query, expanded.perWord[0]!, base);
+    const closeness = expanded?.corrected === true && query.maxEdits > 0;
+    if (this.useFastPath && expanded !== null && wordCount === 1 && query.order === 'relevance' && query.category === null && query.keywords.length === 0) {
+      return this.searchOneWord(query, expanded.perWord[0]!, base, closeness);
     }
 
     if (expanded !== null) {
@@ -686,6 +683,7 @@ export class SearchIndex {
                 const slot = entry >>> 2;
                 const value = quality * WEIGHTS[entry & 3]!;
                 const seen = stamp[slot]!;
+                if (closeness && (entry & 3) === 3) nameHit[slot] = taken;
                 if (seen <= base) {
                   if (!alive[slot]) continue;
                   stamp[slot] = now;
@@ -703,6 +701,7 @@ export class SearchIndex {
                 const entry = postings[i]!;
                 const slot = entry >>> 2;
                 const seen = stamp[slot]!;
+                if (closeness && (entry & 3) === 3 && (seen === before || seen === now)) nameHit[slot] = taken;
                 if (seen === before) {
                   const value = quality * WEIGHTS[entry & 3]!;
                   stamp[slot] = now;
@@ -745,10 +744,8 @@ export class SearchIndex {
 
     // Filters, name bonuses, the final score.
     const exactSlot = name === '' ? undefined : this.slotOf.get(name);
-    const closeness = expanded?.corrected === true && query.maxEdits > 0;
     const { nameMasks } = this;
     const queryNameMask = closeness ? letterMask(name) : 0;
-    const maskSlack = 2 * query.maxEdits;
     const kept: number[] = [];
     const filtered = query.category !== null || query.keywords.length > 0;
     for (const slot of candidates) {
@@ -759,10 +756,7 @@ export class SearchIndex {
       }
       let value = score[slot]!;
       if (prefixStamp[slot] === taken) value += 0.3 + (0.3 * name.length) / nameLengths[slot]!;
-      if (closeness && slot !== exactSlot && Math.abs(nameLengths[slot]! - name.length) <= query.maxEdits && popcount(nameMasks[slot]! ^ queryNameMask) <= maskSlack) {
-        const edits = editDistance(this.stored[slot]!.canonical, name, query.maxEdits);
-        if (edits <= query.maxEdits) value += 0.5 * (1 - edits / (name.length + 1));
-      }
+      if (closeness && nameHit[slot] === taken) value += this.closenessOf(slot, name, queryNameMask, query.maxEdits, exactSlot);
       score[slot] = value;
       kept.push(slot);
     }
@@ -794,6 +788,16 @@ export class SearchIndex {
     return { rows: page.map((slot) => this.summary(slot)), total };
   }
 
+  /**
+   * The bonus of a name close to the query's (a typo in a name), for a slot that matched a corrected word in its
+   * name: up to 0.5, less for each edit; none for the exact name (ranked first anyway) or a name too far.
+   */
+  private closenessOf(slot: number, name: string, nameMask: number, maxEdits: number, exactSlot: number | undefined): number {
+    if (slot === exactSlot || Math.abs(this.nameLengths[slot]! - name.length) > maxEdits || popcount(this.nameMasks[slot]! ^ nameMask) > 2 * maxEdits) return 0;
+    const edits = editDistance(this.stored[slot]!.canonical, name, maxEdits);
+    return edits <= maxEdits ? 0.5 * (1 - edits / (name.length + 1)) : 0;
+  }
+
   /** Off in tests that compare the one-word path with the general one. */
   useFastPath = true;
 
@@ -809,28 +813,35 @@ export class SearchIndex {
   }
 
   /**
-   * A query of one word, as written or by prefix (not corrected), by relevance, unfiltered: the answer of the general
+   * A query of one word (as written, by prefix, or corrected), by relevance, unfiltered: the answer of the general
    * path without visiting every posting. A package's score for one word is the best of quality × weight over the
    * word's terms, so the postings are visited by that value, highest first (each term's postings split by weight):
-   * the first visit of a slot sets its score for good. Once k slots are scored and the next value, plus the most a
-   * name prefix can add, is below the last value visited, no other slot can enter the first k; the rest of the
+   * the first visit of a slot sets its word's value for good. Once k slots are scored and the next value, plus the
+   * most a name prefix can add, is below the last value visited, no other slot can enter the first k; the rest of the
    * postings are only counted, up to maxResults. A common word at 100k packages has thousands of postings, of which
-   * the name matches (weight A) are a few hundred.
+   * the name matches (weight A) are a few hundred. For a corrected word, a name close to the query's adds its
+   * closeness to a slot matched in its name: every name match is visited before the search may stop (they are among
+   * the highest values, for the correction's quality is at least a quarter).
    */
-  private searchOneWord(query: IndexQuery, expansions: Array<[Term, number]>, base: number): IndexPage {
-    const { stamp, prefixStamp, score, alive, nameLengths } = this;
-    const scored = base + 1; // visited by a posting: its score is final
+  private searchOneWord(query: IndexQuery, expansions: Array<[Term, number]>, base: number, closeness: boolean): IndexPage {
+    const { stamp, prefixStamp, nameHit, score, alive, nameLengths } = this;
+    const near = this.wordBest; // a slot's closeness, added last (as the general path adds it: the same rounding)
+    const scored = base + 1; // visited by a posting: its word's value is final
     const taken = base + 2; // a name prefix, among the candidates, not yet visited by a posting
     const k = query.offset + query.limit;
-    const buckets: Array<{ slots: Int32Array; value: number }> = [];
+    const buckets: Array<{ slots: Int32Array; value: number; named: boolean }> = [];
     for (const [term, quality] of expansions) {
       const lists = this.byWeightOf(term);
-      for (let weight = 3; weight >= 0; weight--) if (lists[weight]!.length > 0) buckets.push({ slots: lists[weight]!, value: quality * WEIGHTS[weight]! });
+      for (let weight = 3; weight >= 0; weight--) if (lists[weight]!.length > 0) buckets.push({ slots: lists[weight]!, value: quality * WEIGHTS[weight]!, named: weight === 3 });
     }
     buckets.sort((a, b) => b.value - a.value);
+    let lastNamed = -1;
+    if (closeness) for (let b = 0; b < buckets.length; b++) if (buckets[b]!.named) lastNamed = b;
 
     const candidates: number[] = [];
     const name = query.name;
+    const exactSlot = name === '' ? undefined : this.slotOf.get(name);
+    const nameMask = closeness ? letterMask(name) : 0;
     let prefixes = 0;
     if (name !== '') {
       for (let at = lowerBound(this.names, name); at < this.names.length && prefixes < MAX_NAME_PREFIXES; at++, prefixes++) {
@@ -840,6 +851,7 @@ export class SearchIndex {
         prefixStamp[slot] = taken;
         stamp[slot] = taken;
         score[slot] = 0;
+        near[slot] = 0;
         candidates.push(slot);
       }
     }
@@ -852,12 +864,20 @@ export class SearchIndex {
     let visited = 0;
     let b = 0;
     for (; b < buckets.length; b++) {
-      const { slots, value } = buckets[b]!;
-      if (b > 0 && visited >= k && buckets[b - 1]!.value > value + (unvisitedPrefixes > 0 ? prefixBound : 0)) break;
+      const { slots, value, named } = buckets[b]!;
+      if (b > lastNamed && b > 0 && visited >= k && buckets[b - 1]!.value > value + (unvisitedPrefixes > 0 ? prefixBound : 0)) break;
+      const close = closeness && named;
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i]!;
         const seen = stamp[slot]!;
-        if (seen === scored) continue;
+        if (seen === scored) {
+          // Scored from a higher value without a name match: closeness now (once).
+          if (close && nameHit[slot] !== scored) {
+            nameHit[slot] = scored;
+            near[slot] = this.closenessOf(slot, name, nameMask, query.maxEdits, exactSlot);
+          }
+          continue;
+        }
         if (seen === taken) {
           stamp[slot] = scored;
           score[slot] = value;
@@ -866,9 +886,14 @@ export class SearchIndex {
         } else if (alive[slot]) {
           stamp[slot] = scored;
           score[slot] = value;
+          near[slot] = 0;
           candidates.push(slot);
           visited++;
           count++;
+        } else continue;
+        if (close) {
+          nameHit[slot] = scored;
+          near[slot] = this.closenessOf(slot, name, nameMask, query.maxEdits, exactSlot);
         }
       }
     }
@@ -889,10 +914,10 @@ export class SearchIndex {
       // Added as the general path adds it (the same rounding: equal scores stay equal).
       score[slot] = score[slot]! + (0.3 + (0.3 * name.length) / nameLengths[slot]!);
     }
+    if (closeness) for (const slot of candidates) score[slot] = score[slot]! + near[slot]!;
     const total = Math.min(count, this.maxResults);
     const end = Math.min(total, k);
     if (query.offset >= total) return { rows: [], total };
-    const exactSlot = name === '' ? undefined : this.slotOf.get(name);
     const page = this.mostRelevant(candidates, end, exactSlot).slice(query.offset, end);
     return { rows: page.map((slot) => this.summary(slot)), total };
   }

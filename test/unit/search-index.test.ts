@@ -153,7 +153,7 @@ describe('SearchIndex', () => {
     }
   });
 
-  it('answers a one-word query by its own path exactly as the general path does (pages, totals, caps, name prefixes)', () => {
+  it('answers a one-word query by its own path exactly as the general path does (pages, totals, caps, name prefixes, corrections)', () => {
     for (const [seed, maxResults] of [[1, 40], [2, 100_000], [3, 300], [4, 100_000]] as const) {
       const next = random(seed);
       const index = new SearchIndex(maxResults);
@@ -166,7 +166,8 @@ describe('SearchIndex', () => {
       index.upsert(row('json', ['json'], ['parser'], 10_000, 0)); // an exact name with no downloads
       for (let i = 0; i < 50; i++) index.remove(`${words[i % words.length]}-x`); // (absent: nothing happens)
       index.compact();
-      for (const word of ['json', 'jso', 'pars', 'stream', 'cache', 'cach', 'http', 'zzz']) {
+      // As written, by prefix, corrected (a name close to the query's ranks up: every name match is visited), none.
+      for (const word of ['json', 'jso', 'pars', 'stream', 'cache', 'cach', 'http', 'jsn', 'jsonn', 'parsr', 'strem', 'cahce', 'htp', 'zzz']) {
         for (const [offset, limit] of [[0, 20], [0, 1], [20, 20], [5, 50], [35, 10], [0, 500]] as const) {
           const query = { words: [word], lexemes: new Map(), name: word, maxEdits: 1, keywords: [], category: null, order: 'relevance' as const, limit, offset };
           index.useFastPath = false;
