@@ -7,17 +7,9 @@
 //   two words, two words with a typo in the second,
 //   a name as the seed makes them (one or two words and a common suffix, joined by '-'), and such a name with a typo.
 
-/** A deterministic pseudo-random generator (mulberry32), so every run sends the same queries. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seed's own generator (mulberry32, deterministic: every run sends the same queries), from the build measured.
+const dist = process.env.BENCH_DIST ?? new URL('../dist', import.meta.url).pathname;
+const { random } = await import(`file://${dist}/services/seed.js`);
 
 /** One typo: a letter dropped, two neighbours swapped, or one doubled. */
 function typo(word, next) {

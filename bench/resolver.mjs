@@ -10,22 +10,14 @@ import { performance } from 'node:perf_hooks';
 
 // BENCH_RESOLVER: another build of the resolver module to measure (a path or URL), for comparing builds.
 const resolverModule = process.env.BENCH_RESOLVER ?? new URL('../dist/core/resolver.js', import.meta.url).href;
-const { solve } = await import(resolverModule.startsWith('/') ? `file://${resolverModule}` : resolverModule);
+const resolverUrl = resolverModule.startsWith('/') ? `file://${resolverModule}` : resolverModule;
+const { solve } = await import(resolverUrl);
+// The seed's generator (mulberry32, deterministic: every run measures the same registries), from the same build.
+const { random } = await import(new URL('../services/seed.js', resolverUrl).href);
 
 const VERSIONS = 20;
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 9);
 
-/** A deterministic pseudo-random generator (mulberry32), so every run measures the same registries. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const versionAt = (i) => `${1 + Math.floor(i / 8)}.${i % 8}.${i % 3}`; // 1.0.0 … 3.3.1: majors, minors and patches
 

@@ -22,7 +22,7 @@ const { migrate } = await load('db/migrate.js');
 const { searchPackages } = await load('db/search.js');
 const { search, searchQueryOf } = await load('services/search.js');
 const { searchIndexReady, searchIndexStats } = await load('services/search-index-sync.js');
-const { VOCABULARY } = await load('services/seed.js');
+const { VOCABULARY, random } = await load('services/seed.js');
 const { createLogger } = await load('logger.js');
 
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 2000);
@@ -33,16 +33,6 @@ if (dirs.length === 0) {
   process.exit(2);
 }
 
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A typo: a letter dropped, doubled, replaced, or two neighbours swapped. */
 function typo(word, next) {
