@@ -9,7 +9,7 @@
 //  5. Publishes a tarball just under 10 MiB and samples the server's RSS during the upload.
 //  6. Runs the resolver benchmark (bench/resolver.mjs).
 //  7. Prints and writes bench/RESULTS.md (numbers between the BENCH:BEGIN/END markers; notes outside them stay).
-// Environment: BENCH_PACKAGES (1000,100000), BENCH_DURATION (10), BENCH_WARMUP (3), BENCH_CONNECTIONS (50), BENCH_ROUNDS (2),
+// Environment: BENCH_PACKAGES (1000,100000), BENCH_DURATION (10), BENCH_WARMUP (3), BENCH_CONNECTIONS (50), BENCH_ROUNDS (2), BENCH_COLD_QUERIES (400000),
 // BENCH_BACKENDS (embedded,postgres), BENCH_WORKLOADS (all), BENCH_ROOT (/tmp/sounio-bench), BENCH_WITH_RESOLVER (on),
 // BENCH_DIST (dist/), BENCH_OUT (bench/RESULTS.md), BENCH_PEER (on: Verdaccio via ../shared/bench/peer-verdaccio.sh; needs wrk).
 import autocannon from 'autocannon';
@@ -36,6 +36,8 @@ const DURATION = Number(env.BENCH_DURATION ?? 10);
 const WARMUP = Number(env.BENCH_WARMUP ?? 3);
 const CONNECTIONS = Number(env.BENCH_CONNECTIONS ?? 50);
 const ROUNDS = Math.max(1, Number(env.BENCH_ROUNDS ?? 2));
+/** Distinct cold search queries made before the run: more than the registry answers in all its rounds at 1,000 packages. */
+const COLD_QUERIES = Number(env.BENCH_COLD_QUERIES ?? 400_000);
 const BENCH_ROOT = env.BENCH_ROOT ?? '/tmp/sounio-bench';
 const WANTED_BACKENDS = (env.BENCH_BACKENDS ?? 'embedded,postgres').split(',');
 const WANTED_WORKLOADS = env.BENCH_WORKLOADS?.split(',');
@@ -198,7 +200,10 @@ function workloadsFor(corpus) {
   const hot = corpus[0];
   const version = [...hot.versions].reverse().find((v) => !v.yanked).version;
   const popular = ['json', 'http', 'async', 'parser', 'serde', 'crypto', 'regex', 'cli', 'log', 'time', 'rand', 'web server', 'database', 'tokio', 'yaml', 'image', 'math', 'test', hot.name, corpus[1].name];
-  const cold = coldQueries(VOCABULARY, [...popular, 'http client']);
+  const cold = coldList([...popular, 'http client']);
+  // Each side reads the list from its start (the same queries for the registry at every size); the registry never
+  // wraps round in a run (a query sent twice would be answered from its cache), the bare server may.
+  const cursors = { bare: 0, registry: 0 };
   const q = (query) => `/api/v1/search?q=${encodeURIComponent(query)}`;
   return [
     { id: 'package', label: 'GET /packages/{name} (hot)', paths: [`/api/v1/packages/${hot.name}`] },
@@ -211,12 +216,29 @@ function workloadsFor(corpus) {
       label: 'search, cold (distinct queries)',
       paths: [],
       fallback: { prefix: '/api/v1/search', path: q('http client') },
-      next: () => q(cold.next().value),
+      next: (side) => {
+        const at = cursors[side]++;
+        if (side === 'registry' && at === cold.length) log(`search-cold: the registry used all ${cold.length} queries: they repeat from here`);
+        return cold[at % cold.length];
+      },
     },
   ].filter((workload) => WANTED_WORKLOADS === undefined || WANTED_WORKLOADS.includes(workload.id));
 }
 
-function load(base, workload, seconds) {
+/** The cold search paths, made before any load (drawing them during a measurement took the load generator's CPU). */
+let coldPaths;
+function coldList(exclude) {
+  if (coldPaths === undefined) {
+    coldPaths = [];
+    for (const query of coldQueries(VOCABULARY, exclude)) {
+      coldPaths.push(`/api/v1/search?q=${encodeURIComponent(query)}`);
+      if (coldPaths.length === COLD_QUERIES) break;
+    }
+  }
+  return coldPaths;
+}
+
+function load(base, workload, seconds, side) {
   return new Promise((resolve, reject) => {
     let i = 0;
     const instance = autocannon(
@@ -229,7 +251,7 @@ function load(base, workload, seconds) {
           {
             method: 'GET',
             setupRequest: (request) => {
-              request.path = workload.next ? workload.next() : workload.paths[i++ % workload.paths.length];
+              request.path = workload.next ? workload.next(side) : workload.paths[i++ % workload.paths.length];
               return request;
             },
           },
@@ -241,9 +263,9 @@ function load(base, workload, seconds) {
   });
 }
 
-async function measure(base, workload, warm = true) {
-  if (warm && WARMUP > 0) await load(base, workload, WARMUP);
-  const result = await load(base, workload, DURATION);
+async function measure(base, workload, side, warm = true) {
+  if (warm && WARMUP > 0) await load(base, workload, WARMUP, side);
+  const result = await load(base, workload, DURATION, side);
   return {
     rps: result.requests.average,
     p50: result.latency.p50,
@@ -359,9 +381,9 @@ async function main() {
             let registryResult = null;
             for (let round = 0; round < ROUNDS; round++) {
               log(`${size} ${backend.kind} ${workload.id}: bare server (round ${round + 1}/${ROUNDS}) ...`);
-              const bareRound = await measure(bare.base, workload, round === 0);
+              const bareRound = await measure(bare.base, workload, 'bare', round === 0);
               log(`  bare ${fmt(bareRound.rps)} req/s; registry ...`);
-              const registryRound = await measure(registry.base, workload, round === 0);
+              const registryRound = await measure(registry.base, workload, 'registry', round === 0);
               log(`  registry ${fmt(registryRound.rps)} req/s (${fmt(registryRound.rps / bareRound.rps, 2)}×), p99 ${registryRound.p99} ms`);
               if (bareResult === null || bareRound.rps > bareResult.rps) bareResult = bareRound;
               if (registryResult === null || registryRound.rps > registryResult.rps) registryResult = registryRound;
