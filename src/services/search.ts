@@ -8,7 +8,7 @@ import { canonicalName, isValidPackageName } from '../core/names.js';
 import { MAX_SEARCH_RESULTS, searchPackages, type SearchOrder, type SearchQuery } from '../db/search.js';
 import { badRequest } from '../errors.js';
 import { CATALOG_GROUP, locallyCached } from './local-cache.js';
-import { packageSummaryView, type PackageView } from './package-views.js';
+import { packageSummaryView, sharedPackageSummaryView, type PackageView } from './package-views.js';
 import { allowedEdits } from './search-index.js';
 import { searchIndexed } from './search-index-sync.js';
 
@@ -94,6 +94,8 @@ export function searchQueryOf(input: SearchInput): SearchQuery {
 
 async function runSearch(ctx: Context, input: SearchInput): Promise<SearchResultsView> {
   const query = searchQueryOf(input);
-  const { rows, total } = (await searchIndexed(ctx, query)) ?? (await searchPackages(ctx.db, query));
+  const indexed = await searchIndexed(ctx, query);
+  if (indexed !== null) return { packages: indexed.rows.map(sharedPackageSummaryView), total: indexed.total, page: input.page, per_page: input.perPage, has_next: input.page * input.perPage < indexed.total };
+  const { rows, total } = await searchPackages(ctx.db, query);
   return { packages: rows.map(packageSummaryView), total, page: input.page, per_page: input.perPage, has_next: input.page * input.perPage < total };
 }
