@@ -687,12 +687,10 @@ export class SearchIndex {
                 if (seen <= base) {
                   if (!alive[slot]) continue;
                   stamp[slot] = now;
-                  wordBest[slot] = value;
-                  score[slot] = value;
+                  score[slot] = value; // the first word's best is its score (wordBest is for the later words)
                   if (last === 0) candidates.push(slot);
-                } else if (seen === now && value > wordBest[slot]!) {
+                } else if (seen === now && value > score[slot]!) {
                   score[slot] = value;
-                  wordBest[slot] = value;
                 }
               }
             } else {
