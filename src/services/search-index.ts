@@ -742,7 +742,6 @@ export class SearchIndex {
 
     // Filters, name bonuses, the final score.
     const exactSlot = name === '' ? undefined : this.slotOf.get(name);
-    const { nameMasks } = this;
     const queryNameMask = closeness ? letterMask(name) : 0;
     const kept: number[] = [];
     const filtered = query.category !== null || query.keywords.length > 0;

@@ -95,7 +95,7 @@ export function searchQueryOf(input: SearchInput): SearchQuery {
 async function runSearch(ctx: Context, input: SearchInput): Promise<SearchResultsView> {
   const query = searchQueryOf(input);
   const indexed = await searchIndexed(ctx, query);
-  if (indexed !== null) return { packages: indexed.rows.map(sharedPackageSummaryView), total: indexed.total, page: input.page, per_page: input.perPage, has_next: input.page * input.perPage < indexed.total };
-  const { rows, total } = await searchPackages(ctx.db, query);
-  return { packages: rows.map(packageSummaryView), total, page: input.page, per_page: input.perPage, has_next: input.page * input.perPage < total };
+  const { rows, total } = indexed ?? (await searchPackages(ctx.db, query));
+  // The index's rows are never changed, so their views are kept on them; SQL's are made per query.
+  return { packages: rows.map(indexed !== null ? sharedPackageSummaryView : packageSummaryView), total, page: input.page, per_page: input.perPage, has_next: input.page * input.perPage < total };
 }
