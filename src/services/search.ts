@@ -8,7 +8,7 @@ import { canonicalName, isValidPackageName } from '../core/names.js';
 import { MAX_SEARCH_RESULTS, searchPackages, type SearchOrder, type SearchQuery } from '../db/search.js';
 import { badRequest } from '../errors.js';
 import { CATALOG_GROUP, locallyCached } from './local-cache.js';
-import { packageSummaryView, sharedPackageSummaryView, type PackageView } from './package-views.js';
+import { packageSummaryView, packageViewJson, sharedPackageSummaryView, type PackageView } from './package-views.js';
 import { allowedEdits } from './search-index.js';
 import { searchIndexed } from './search-index-sync.js';
 
@@ -73,11 +73,18 @@ export async function search(ctx: Context, input: SearchInput): Promise<SearchRe
   return locallyCached(ctx.kv, key, CATALOG_GROUP, () => runSearch(ctx, input), (view) => view.packages.length * 600 + key.length);
 }
 
-/** The search's answer as the API sends it (serialised by `serialize`), kept like search()'s: a hot query is bytes. */
-export async function searchSerialized(ctx: Context, input: SearchInput, serialize: (view: SearchResultsView) => string): Promise<Buffer> {
+/** The search's answer as the API sends it (the contract's SearchResults), kept like search()'s: a hot query is bytes. */
+export async function searchSerialized(ctx: Context, input: SearchInput): Promise<Buffer> {
   checkInput(input);
   const key = cacheKey('search-bytes', input);
-  return locallyCached(ctx.kv, key, CATALOG_GROUP, async () => Buffer.from(serialize(await runSearch(ctx, input))), (body) => body.length + key.length);
+  return locallyCached(ctx.kv, key, CATALOG_GROUP, async () => Buffer.from(searchResultsJson(await runSearch(ctx, input))), (body) => body.length + key.length);
+}
+
+/** SearchResults as JSON, each package's part made once per view (packageViewJson). */
+export function searchResultsJson(view: SearchResultsView): string {
+  let packages = '';
+  for (let i = 0; i < view.packages.length; i++) packages += (i === 0 ? '' : ',') + packageViewJson(view.packages[i]!);
+  return `{"packages":[${packages}],"total":${view.total},"page":${view.page},"per_page":${view.per_page},"has_next":${view.has_next}}`;
 }
 
 /** The query the index and SQL answer, from the request. */

@@ -65,8 +65,8 @@ export function discoveryRoutes(api: FastifyInstance, ctx: Context): void {
     },
     async (request, reply) => {
       const { q, page = 1, per_page = 20, category, keywords: wanted } = request.query;
-      // Serialised by this route's schema once per query and cached as bytes (services/search.ts).
-      const body = await searchSerialized(ctx, { q, page, perPage: per_page, category, keywords: wanted }, (view) => reply.serialize(view) as string);
+      // Serialised once per query and cached as bytes, each package's part once per package (services/search.ts).
+      const body = await searchSerialized(ctx, { q, page, perPage: per_page, category, keywords: wanted });
       return reply.type('application/json; charset=utf-8').send(body);
     },
   );
