@@ -9,7 +9,7 @@ import { Incompatibility } from '../../src/core/resolver/incompatibility.js';
 import { PartialSolution } from '../../src/core/resolver/partial-solution.js';
 import { Registry, type PackageRef } from '../../src/core/resolver/packages.js';
 import { Budget } from '../../src/core/resolver/budget.js';
-import { VersionList } from '../../src/core/resolver/position-set.js';
+import { VersionList, type PositionSet } from '../../src/core/resolver/position-set.js';
 import { negative, positive } from '../../src/core/resolver/term.js';
 import { parseVersion } from '../../src/core/version.js';
 
@@ -96,25 +96,40 @@ describe('DecisionQueue', () => {
 });
 
 describe('IncompatibilityIndex', () => {
-  it('finds the groups a change at some versions may have satisfied, newest first, on lists of one word or several', () => {
+  it('finds every group a change at some versions newly satisfied, newest first, on lists of one word or several', () => {
     const [pkg, other] = packages(2) as [PackageRef, PackageRef];
-    const term = fc.record({ positive: fc.boolean(), members: fc.array(fc.boolean(), { minLength: 70, maxLength: 70 }) });
+    const term = fc.record({ positive: fc.boolean(), members: fc.array(fc.boolean(), { minLength: 70, maxLength: 70 }), few: fc.nat(4) });
+    const bits = fc.array(fc.boolean(), { minLength: 70, maxLength: 70 });
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 70 }), fc.array(term, { minLength: 1, maxLength: 12 }), fc.array(fc.boolean(), { minLength: 70, maxLength: 70 }), (size, terms, changed) => {
+      fc.property(fc.integer({ min: 1, max: 70 }), fc.array(term, { minLength: 1, maxLength: 12 }), fc.boolean(), bits, bits, fc.nat(6), (size, terms, assignedPositive, before, changed, keep) => {
         const versionList = new VersionList(Array.from({ length: size }, (_, i) => parseVersion(`1.${i}.0`)!));
         const index = new IncompatibilityIndex();
         const otherList = new VersionList([parseVersion('1.0.0')!]);
-        for (const { positive: isPositive, members } of terms) {
-          const set = versionList.where((p) => members[p]!);
+        for (const { positive: isPositive, members, few } of terms) {
+          // Some sets of a few versions (a version's own dependency), kept apart by the index.
+          const set = few > 0 ? versionList.where((p) => p % 17 < few && members[p]!) : versionList.where((p) => members[p]!);
           index.add(fact([isPositive ? positive(pkg, set) : negative(pkg, set), positive(other, otherList.full)]));
         }
-        const positions = versionList.where((p) => changed[p]!);
+        // A positive assignment (the versions it allows) loses the changed versions, and sometimes all but a few; a
+        // negative one (the versions it excludes) excludes the changed ones too.
+        const old = versionList.where((p) => before[p]! && !(!assignedPositive && changed[p]!));
+        const now = assignedPositive
+          ? versionList.where((p) => before[p]! && !changed[p]! && (keep === 0 || p < keep))
+          : versionList.where((p) => before[p]! || changed[p]!);
+        const removed = assignedPositive ? old.difference(now) : now.difference(old);
+        const satisfiedBy = (set: PositionSet, g: (typeof groups)[number]): boolean =>
+          assignedPositive ? (g.term.positive ? set.difference(g.term.set).isEmpty() : set.intersection(g.term.set).isEmpty()) : !g.term.positive && g.term.set.difference(set).isEmpty();
         const groups = index.groups(pkg);
-        // A positive group whose set lacks a changed version, a negative one whose set has one.
-        const expected = groups
-          .filter((g) => positions.positions().some((p) => g.term.set.has(p) !== g.term.positive))
-          .sort((x, y) => y.order - x.order);
-        expect(index.touched(pkg, positions)).toEqual(expected);
+        const found = index.touched(pkg, removed, assignedPositive ? now.count() : -1)!;
+        expect(new Set(found).size).toBe(found.length);
+        expect(found).toEqual([...found].sort((x, y) => y.order - x.order));
+        for (const group of groups) {
+          if (satisfiedBy(now, group) && !satisfiedBy(old, group)) expect(found, `group ${group.term.positive ? '' : 'not '}${group.term.set}`).toContain(group);
+        }
+        // Beyond the small positive groups, exactly the groups listed at a changed version: a positive group whose
+        // set lacks it, a negative one whose set has it.
+        const listed = groups.filter((g) => g.small === 0 && removed.positions().some((p) => g.term.set.has(p) !== g.term.positive));
+        expect(found.filter((g) => g.small === 0)).toEqual([...listed].sort((x, y) => y.order - x.order));
       }),
     );
   });

@@ -280,6 +280,19 @@ describe('properties', () => {
     );
   });
 
+  it('positionsIn finds, in a list of distinct versions in precedence order, exactly the positions contains() holds', () => {
+    const list = fc.uniqueArray(version, { selector: versionKey, maxLength: 40 }).map((versions) => [...versions].sort(order));
+    fc.assert(
+      fc.property(expression, list, (subject, sorted) => {
+        const found: number[] = [];
+        subject.set.positionsIn(sorted, (position) => found.push(position));
+        const expected = sorted.flatMap((probe, position) => (subject.has(probe) ? [position] : []));
+        expect([...found].sort((a, b) => a - b), subject.text).toEqual(expected);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('a non-empty set holds some version (emptiness is exact)', () => {
     // A non-empty interval holds its own lower bound, and every bound is a generated version, one bumped by a
     // patch, minor or major, or one with `.0` appended to its pre-release: so one of these must be inside.

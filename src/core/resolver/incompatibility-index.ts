@@ -10,6 +10,11 @@
 // or adds versions to what a negative one excludes; so the groups are also listed by version position: the
 // positive groups whose set lacks the version (removing it from a positive assignment may make them satisfied),
 // and the negative groups whose set has it (removing it, or excluding it, may make them satisfied).
+//
+// Except small positive groups (a term about one version or a few, as a version's own dependencies are when its
+// neighbours depend on something else): listed under every version they lack, a package with n such versions had
+// n² entries, and each version ruled out looked at all of them again. A positive group is satisfied only by a
+// positive assignment allowing no more versions than the group has, so these are looked at only then.
 import { BITS, type PositionSet } from './position-set.js';
 import type { Incompatibility } from './incompatibility.js';
 import type { PackageRef } from './packages.js';
@@ -17,6 +22,8 @@ import type { Term } from './term.js';
 
 /** Version lists longer than this are not listed by position: checking every group is then cheaper to keep. */
 const MAX_LISTED = 128;
+/** Positive groups with at most this many versions are kept apart from the lists by position (see above). */
+const SMALL = 4;
 
 export interface Group {
   /** The term every member has about the package. */
@@ -27,6 +34,8 @@ export interface Group {
   readonly members: Incompatibility[];
   /** The order groups were made in. */
   readonly order: number;
+  /** How many versions the term's set has, for a small positive group (0 otherwise). */
+  readonly small: number;
   /** The last search that found this group: spares looking at it twice in one. */
   seen: number;
 }
@@ -41,6 +50,8 @@ interface PackageGroups {
    * first needed (many packages never need it), and null past MAX_LISTED.
    */
   byPosition: Group[][] | null | undefined;
+  /** The small positive groups, oldest first (kept out of byPosition). */
+  readonly smallPositive: Group[];
   readonly size: number;
 }
 
@@ -59,16 +70,19 @@ export class IncompatibilityIndex {
       let entry = this.packages[term.pkg.index];
       if (entry === undefined) {
         const size = term.set.list.size;
-        entry = { groups: [], positive: new Map(), negative: new Map(), byPosition: size <= MAX_LISTED ? undefined : null, size };
+        entry = { groups: [], positive: new Map(), negative: new Map(), byPosition: size <= MAX_LISTED ? undefined : null, smallPositive: [], size };
         this.packages[term.pkg.index] = entry;
       }
       const byTerm = term.positive ? entry.positive : entry.negative;
       let group = byTerm.get(term.set);
       if (group === undefined) {
-        group = { term, word: term.set.bits.length === 1 ? term.set.bits[0]! : null, members: [], order: this.groupCount++, seen: -1 };
+        const count = term.positive ? term.set.count() : 0;
+        const small = count > 0 && count <= SMALL ? count : 0;
+        group = { term, word: term.set.bits.length === 1 ? term.set.bits[0]! : null, members: [], order: this.groupCount++, small, seen: -1 };
         byTerm.set(term.set, group);
         entry.groups.push(group);
-        if (entry.byPosition) list(entry.byPosition, group);
+        if (small > 0) entry.smallPositive.push(group);
+        else if (entry.byPosition) list(entry.byPosition, group);
       }
       group.members.push(incompatibility);
     }
@@ -82,15 +96,17 @@ export class IncompatibilityIndex {
   /**
    * The groups about `pkg` that a change at the versions in `positions` (removed from a positive assignment, or
    * newly excluded by a negative one) may have made satisfied, newest first; null when the package's groups are
-   * not listed by position (then every group must be checked). The list is valid until the next call.
+   * not listed by position (then every group must be checked). `allowed` is how many versions the package's
+   * assignment now allows when it is positive, and -1 when it is negative (which satisfies no positive group). The
+   * list is valid until the next call.
    */
-  touched(pkg: PackageRef, positions: PositionSet): readonly Group[] | null {
+  touched(pkg: PackageRef, positions: PositionSet, allowed: number): readonly Group[] | null {
     const entry = this.packages[pkg.index];
     if (entry === undefined) return NONE;
     if (entry.byPosition === null) return null;
     if (entry.byPosition === undefined) {
       const byPosition = Array.from({ length: entry.size }, (): Group[] => []);
-      for (const group of entry.groups) list(byPosition, group);
+      for (const group of entry.groups) if (group.small === 0) list(byPosition, group);
       entry.byPosition = byPosition;
     }
     const { byPosition } = entry;
@@ -108,6 +124,13 @@ export class IncompatibilityIndex {
           group.seen = search;
           found.push(group);
         }
+      }
+    }
+    if (allowed >= 0 && allowed <= SMALL) {
+      for (const group of entry.smallPositive) {
+        if (group.small < allowed || group.seen === search) continue;
+        group.seen = search;
+        found.push(group);
       }
     }
     // Newest first; by insertion when short, as they mostly are (Array.prototype.sort allocates).

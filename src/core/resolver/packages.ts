@@ -205,8 +205,8 @@ export class Registry {
     const data = this.packages.get(name)!;
     let positions = data.sets.get(set);
     if (positions === undefined) {
-      const { records, list } = data;
-      positions = set.isFull() ? list.full : list.where((p) => set.contains(records[p]!.version), set.toString(), false);
+      const { list } = data;
+      positions = set.isFull() ? list.full : list.collect((add) => set.positionsIn(list.versions, add), set.toString(), false);
       data.sets.set(set, positions);
     }
     return positions;

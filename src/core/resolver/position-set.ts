@@ -75,10 +75,21 @@ export class VersionList {
 
   /** The set of the positions for which `holds` is true, printed as `label` (when given). */
   where(holds: (position: number) => boolean, label: string | null = null, full: boolean | null = null): PositionSet {
+    return this.collect(
+      (add) => {
+        for (let position = 0; position < this.size; position++) if (holds(position)) add(position);
+      },
+      label,
+      full,
+    );
+  }
+
+  /** The set of the positions `fill` adds, printed as `label` (when given). */
+  collect(fill: (add: (position: number) => void) => void, label: string | null = null, full: boolean | null = null): PositionSet {
     const words = new Array<number>(this.words).fill(0);
-    for (let position = 0; position < this.size; position++) {
-      if (holds(position)) words[(position / BITS) | 0]! |= 1 << position % BITS;
-    }
+    fill((position) => {
+      words[(position / BITS) | 0]! |= 1 << position % BITS;
+    });
     return label === null ? this.make(words) : new PositionSet(this, words, label, full);
   }
 

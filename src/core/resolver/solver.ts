@@ -167,7 +167,7 @@ export class Solver {
     // every group is checked.
     if (before !== undefined && before.positive === accumulated.positive) {
       const between = before.positive ? before.set.difference(accumulated.set) : accumulated.set.difference(before.set);
-      groups = this.index.touched(pkg, between);
+      groups = this.index.touched(pkg, between, accumulated.positive ? accumulated.set.count() : -1);
     }
     const checked = groups ?? this.index.groups(pkg);
     const newestFirst = groups === null;
