@@ -126,4 +126,17 @@ describe('PositionSet', () => {
     expect(versionList.range(29, 31, null).positions()).toEqual([31, 30, 29]);
     expect(String(versionList.range(29, 31, null))).toBe('>=1.29.0, <1.32.0');
   });
+
+  it('a range holds exactly the positions from low to high, whatever words they span', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 100 }), fc.nat(99), fc.nat(99), (size, a, b) => {
+        const versionList = new VersionList(versions(size));
+        const [low, high] = [Math.min(a, b) % size, Math.max(a, b) % size];
+        const range = versionList.range(low, high, null);
+        expect(range).toBe(versionList.where((p) => p >= low && p <= high));
+        expect(range.count()).toBe(Math.max(0, high - low + 1));
+        expect(versionList.range(low, high, 'label').bits).toEqual(range.bits);
+      }),
+    );
+  });
 });

@@ -93,9 +93,15 @@ export class VersionList {
     return label === null ? this.make(words) : new PositionSet(this, words, label, full);
   }
 
-  /** Positions `low` to `high`, both included, printed as `label`. */
+  /** Positions `low` to `high`, both included, printed as `label`: a word at a time. */
   range(low: number, high: number, label: string | null): PositionSet {
-    return this.where((position) => position >= low && position <= high, label);
+    const words = new Array<number>(this.words).fill(0);
+    for (let w = Math.max(0, (low / BITS) | 0); w <= Math.min(this.words - 1, (high / BITS) | 0); w++) {
+      const from = Math.max(0, low - w * BITS);
+      const to = Math.min(BITS - 1, high - w * BITS, this.size - 1 - w * BITS);
+      if (from <= to) words[w] = (to === BITS - 1 ? WORD : (1 << (to + 1)) - 1) & ~((1 << from) - 1);
+    }
+    return label === null ? this.make(words) : new PositionSet(this, words, label, null);
   }
 
   /** The set holding just the version at `position`, printed as the version. */
