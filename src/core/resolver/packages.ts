@@ -113,7 +113,11 @@ export class Registry {
   private readonly requirements = new Map<string, VersionSet | null>();
   /** By package index, then version position. */
   private readonly dependencyCache: Array<Array<VersionDependencies | undefined> | undefined> = [];
-  private readonly keyCache = new WeakMap<VersionDependencies, ReadonlySet<string>>();
+  /**
+   * The dependencies that feature values and optional dependencies make, one object per key (as lineDependency's
+   * are), so that versions with the same dependency hold the same object: hasDependency() then compares identities.
+   */
+  private readonly madeDependencies = new Map<string, Dependency>();
   /** Plain dependency lines' dependencies, by target package index, then requirement as written (lineDependency). */
   private readonly lineDependencies: Array<Map<string, Dependency> | undefined> = [];
   /** The versions each package may be decided at: allowed, and having the feature or optional dependency. */
@@ -264,15 +268,10 @@ export class Registry {
   // -------------------------------------------------------------------------------------------------------------
   // Dependencies
 
-  /** The keys of what `ref` at the version at `position` depends on (none when it cannot be used). */
-  dependencyKeys(ref: PackageRef, position: number): ReadonlySet<string> {
+  /** Whether `ref` at the version at `position` has `dependency` (the same object: equal ones are shared). */
+  hasDependency(ref: PackageRef, position: number, dependency: Dependency): boolean {
     const dependencies = this.dependencies(ref, position);
-    let keys = this.keyCache.get(dependencies);
-    if (keys === undefined) {
-      keys = new Set(dependencies.kind === 'available' ? dependencies.dependencies.map((d) => d.key) : []);
-      this.keyCache.set(dependencies, keys);
-    }
-    return keys;
+    return dependencies.kind === 'available' && dependencies.dependencies.includes(dependency);
   }
 
   /** What `ref` at the version at `position` depends on (cached). */
@@ -305,7 +304,7 @@ export class Registry {
         for (const line of lines) if (!line.optional) problem ??= this.addLine(line, add);
       }
       // The root is built with its default features, as Cargo builds a workspace member.
-      if (this.packages.get(ref.base)!.isRoot && table.features.has('default')) add(whole(this.feature(ref.base, 'default')));
+      if (this.packages.get(ref.base)!.isRoot && table.features.has('default')) add(this.whole(this.feature(ref.base, 'default')));
     } else {
       add({ key: '', target: realOf(ref), set: this.exact(ref.base, position), condition: null, aligned: true, isDefault: false });
       if (ref.kind === 'optional') {
@@ -354,7 +353,7 @@ export class Registry {
       const name = value.slice('dep:'.length);
       const lines = table.dependencies.get(name);
       if (lines === undefined) return `enables \`${value}\`, but ${base} has no dependency named ${name}`;
-      if (lines.some((line) => line.optional)) add(whole(this.optional(base, name)));
+      if (lines.some((line) => line.optional)) add(this.whole(this.optional(base, name)));
       return null;
     }
     const slash = value.indexOf('/');
@@ -362,7 +361,7 @@ export class Registry {
       if (value !== 'default' && !table.features.has(value)) {
         return `enables \`${value}\`, which is neither a feature nor an optional dependency`;
       }
-      add(whole(this.feature(base, value)));
+      add(this.whole(this.feature(base, value)));
       return null;
     }
     const weak = value[slash - 1] === '?';
@@ -376,14 +375,27 @@ export class Registry {
       const target = this.feature(name, feature);
       if (line.optional && weak) {
         const condition = this.optional(base, name);
-        add({ key: `${target.id} ${line.req} if ${condition.id}`, target, set, condition, aligned: false, isDefault: false });
+        add(this.made({ key: `${target.id} ${line.req} if ${condition.id}`, target, set, condition, aligned: false, isDefault: false }));
         continue;
       }
       // `d/g` on an optional d turns d on too, through its implicit feature when it has one (as Cargo does).
-      if (line.optional) add(whole(table.implicit.has(name) ? this.feature(base, name) : this.optional(base, name)));
-      add({ key: `${target.id} ${line.req}`, target, set, condition: null, aligned: false, isDefault: false });
+      if (line.optional) add(this.whole(table.implicit.has(name) ? this.feature(base, name) : this.optional(base, name)));
+      add(this.made({ key: `${target.id} ${line.req}`, target, set, condition: null, aligned: false, isDefault: false }));
     }
     return null;
+  }
+
+  /** A dependency on every version of a package of the same family (which its own version pins down). */
+  private whole(target: PackageRef): Dependency {
+    return this.made({ key: `${target.id} *`, target, set: VersionSet.full, condition: null, aligned: false, isDefault: false });
+  }
+
+  /** The dependency made earlier with the same key, or this one. */
+  private made(dependency: Dependency): Dependency {
+    const earlier = this.madeDependencies.get(dependency.key);
+    if (earlier !== undefined) return earlier;
+    this.madeDependencies.set(dependency.key, dependency);
+    return dependency;
   }
 
   /** The set a requirement allows, labelled with its text as written; null when it does not parse. */
@@ -428,11 +440,6 @@ export class Registry {
 function versions(records: readonly VersionRecord[], isRoot: boolean, locked: string | null): PackageVersions {
   const lockedPosition = locked === null ? -1 : records.findIndex((record) => record.key === locked);
   return { records, list: new VersionList(records.map((r) => r.version)), sets: new Map(), isRoot, locked, lockedPosition, tables: [] };
-}
-
-/** A dependency on every version of a package of the same family (which its own version pins down). */
-function whole(target: PackageRef): Dependency {
-  return { key: `${target.id} *`, target, set: VersionSet.full, condition: null, aligned: false, isDefault: false };
 }
 
 function featureTable(entry: IndexEntry, isRoot: boolean): FeatureTable {

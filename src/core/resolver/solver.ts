@@ -52,8 +52,11 @@ export class Solver {
   private readonly versionIncompatibilities = new Map<VersionDependencies, VersionIncompatibilities>();
   /** Dependencies whose whole range has no candidate: the incompatibility saying so, made once. */
   private readonly emptyRanges = new Map<PackageRef, Map<PositionSet, Incompatibility>>();
-  /** Dependency incompatibilities already made, by depender, dependency and range: adjacent versions share them. */
-  private readonly sharedIncompatibilities = new Map<string, Incompatibility>();
+  /**
+   * Dependency incompatibilities already made, by depender (package index), dependency and run of versions:
+   * adjacent versions share them.
+   */
+  private readonly sharedIncompatibilities: Array<Map<Dependency, Map<number, Incompatibility>> | undefined> = [];
   /** How many times each package took part in conflict resolution: the first key of the decision order. */
   private readonly conflicts: number[] = [];
   /** Propagation's packages still to look at, and the same as a set (kept from one propagation to the next). */
@@ -463,18 +466,29 @@ export class Solver {
   }
 
   private dependencyIncompatibility(pkg: PackageRef, position: number, record: VersionRecord, dependency: Dependency): Incompatibility {
-    const hasIt = (p: number): boolean => this.registry.dependencyKeys(pkg, p).has(dependency.key);
+    const hasIt = (p: number): boolean => this.registry.hasDependency(pkg, p, dependency);
     const single = dependency.aligned || pkg === this.root.pkg;
     const [low, high] = single ? [position, position] : this.runBounds(pkg.base, position, hasIt);
-    const key = `${pkg.id}\u0000${dependency.key}\u0000${single ? '=' : ''}${low}\u0000${high}`;
-    let incompatibility = this.sharedIncompatibilities.get(key);
+    let byDependency = this.sharedIncompatibilities[pkg.index];
+    if (byDependency === undefined) {
+      byDependency = new Map();
+      this.sharedIncompatibilities[pkg.index] = byDependency;
+    }
+    let byRun = byDependency.get(dependency);
+    if (byRun === undefined) {
+      byRun = new Map();
+      byDependency.set(dependency, byRun);
+    }
+    // One number for the run (exact while positions are below 2^26, far above any version list read).
+    const run = (low * 0x4000000 + high) * 2 + (single ? 1 : 0);
+    let incompatibility = byRun.get(run);
     if (incompatibility === undefined) {
       const depender = single ? this.registry.exact(pkg.base, position) : this.runSet(pkg.base, low, high);
       const terms = [positive(pkg, depender)];
       if (dependency.condition !== null) terms.push(positive(dependency.condition, this.registry.versionList(dependency.condition.base).full));
       terms.push(negative(dependency.target, this.registry.positions(dependency.target.base, dependency.set)));
       incompatibility = new Incompatibility(terms, { kind: 'dependency' });
-      this.sharedIncompatibilities.set(key, incompatibility);
+      byRun.set(run, incompatibility);
       this.add(incompatibility);
     }
     return incompatibility;
