@@ -220,6 +220,19 @@ describe('choosing versions', () => {
     );
   });
 
+  it('finds a dead end in the dependencies of a version it has not decided yet, and explains it', async () => {
+    // The solver adds the dependencies of b 0.2.0 as soon as b is required, before deciding anything; the dead
+    // end (a needs a b ^1.0 that does not exist) must still lead to the explanation, not to the time budget.
+    const deadEnd: Registry = {
+      a: { '2.0.0': { deps: { b: '^1.0' } }, '3.0.0': { yanked: true } },
+      b: { '0.1.0': { yanked: true }, '0.2.0': { deps: { a: '^2.0' } } },
+    };
+    expect(explanation(await resolve({ b: '*' }, deadEnd, { timeBudgetMs: 2_000 }))).toBe(
+      "Because b >=0.2.0 depends on a ^2.0 which doesn't match any versions (0.1.0 is yanked), every version of b requires a ^2.0.\n" +
+        'So, because a <3.0.0 depends on b ^1.0 and app depends on b *, version solving failed.',
+    );
+  });
+
   it('explains a conflict between a transitive and a direct requirement', async () => {
     expect(explanation(await resolve({ web: '^1.2', json: '~1.0' }, registry))).toBe(
       'Because web >=1.2.0, <2.0.0 depends on json ^1.1 and app depends on json ~1.0, web >=1.2.0, <2.0.0 cannot be used.\n' +

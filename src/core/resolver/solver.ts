@@ -11,7 +11,9 @@
 // costs little; and backtracking after a conflict is chronological (one level) rather than all the way to the
 // previous satisfier's level, with each derived assignment at the level of what implies it (partial-solution.ts),
 // so that learning a fact about one package neither throws away every unrelated decision made since nor has to be
-// learnt again at each level below (Nadel and Ryvchin, SAT 2018; Möhle and Biere, SAT 2019).
+// learnt again at each level below (Nadel and Ryvchin, SAT 2018; Möhle and Biere, SAT 2019). And a package's
+// dependencies are added as soon as it is required, not only when it is decided (lookAhead), so that conflicts with
+// them are found early.
 import type { Resolved } from '../resolver.js';
 import type { Budget } from './budget.js';
 import { IncompatibilityIndex, type Group } from './incompatibility-index.js';
@@ -68,6 +70,9 @@ export class Solver {
     this.changed.push(pkg);
   };
   private readonly isPending = (pkg: PackageRef): boolean => this.solution.isPending(pkg);
+  /** Packages newly required since lookAhead() last ran, and the position (+1) it last looked at for each. */
+  private readonly ahead: PackageRef[] = [];
+  private readonly lookedAhead: number[] = [];
 
   constructor(
     private readonly registry: Registry,
@@ -82,6 +87,10 @@ export class Solver {
       for (;;) {
         this.budget.checkTime();
         this.propagate(next);
+        if (this.ahead.length > 0 && (await this.lookAhead())) {
+          next = [];
+          continue;
+        }
         const pkg = this.queue.best(this.isPending);
         if (pkg === null) {
           if (this.unsettled()) {
@@ -219,6 +228,7 @@ export class Solver {
     const level = this.solution.implicationLevel(incompatibility, relation);
     this.solution.derive(relation.pkg, negate(relation), incompatibility, level);
     this.requeue(relation.pkg);
+    if (this.solution.isPending(relation.pkg)) this.ahead.push(relation.pkg);
     enqueue(relation.pkg);
     this.markContradicted(incompatibility, level);
     return false;
@@ -278,6 +288,29 @@ export class Solver {
       }
     }
     if (this.contradicted.length > level + 1) this.contradicted.length = level + 1;
+  }
+
+  /**
+   * For each package newly required (or required more narrowly), adds the dependencies of the version it would be
+   * decided at now, before deciding anything else. Those that every version its requirement allows shares (the
+   * incompatibility covers the run of versions that have the dependency) are derived at once, at the level of the
+   * requirement, so a conflict with them shows up there, and not when the package's turn comes many decisions later,
+   * which backtracking would then all undo; the others wait in the index until the requirement narrows to them.
+   * On registries whose resolutions conflict at every turn (bench/resolver.mjs, every dependency recent, 1,000 to
+   * 3,000 packages) this cut the solve time of the slowest by two to four times. Returns whether anything was added.
+   */
+  private async lookAhead(): Promise<boolean> {
+    const before = this.fresh.length;
+    for (let pkg = this.ahead.pop(); pkg !== undefined; pkg = this.ahead.pop()) {
+      // Not the root: it is decided first, at level 1, which conflict resolution counts on.
+      if (pkg === this.root.pkg || !this.solution.isPending(pkg)) continue;
+      const choice = this.choose(pkg, this.solution.accumulated(pkg)!.set);
+      if (typeof choice !== 'number' || this.lookedAhead[pkg.index] === choice + 1) continue;
+      this.lookedAhead[pkg.index] = choice + 1;
+      if (this.versionIncompatibilities.has(this.registry.dependencies(pkg, choice))) continue;
+      await this.dependencyIncompatibilities(pkg, choice, this.registry.records(pkg.base)[choice]!);
+    }
+    return this.fresh.length > before;
   }
 
   // -------------------------------------------------------------------------------------------------------------
