@@ -5,7 +5,8 @@
 // V8 not yet having optimised the solver for it), then the steady-state time `solve` takes (with the index already
 // parsed, after unmeasured warm-up solves: BENCH_WARM_SOLVES (20) and BENCH_WARM_MS (1,000 ms) at least) beside the
 // time JSON.parse takes on the index lines the solve read, each the median of BENCH_REPEATS runs (9), a parse right
-// after each solve: the goal is resolving at no more than 3× reading. BENCH_SIZES picks the registry sizes,
+// after each solve: the goal is resolving at no more than 3× reading. Then the every-dependency-recent shape at
+// 1,000 packages from BENCH_SEEDS (five more seeds), solved a few times each. BENCH_SIZES picks the registry sizes,
 // BENCH_BUDGET_MS the solver's time budget, BENCH_VERBOSE prints failures. Run with `npm run bench` (or
 // `node bench/resolver.mjs` after `npm run build`). Not a test: the numbers depend on the machine.
 import { performance } from 'node:perf_hooks';
@@ -104,7 +105,7 @@ function parseFile(text) {
     .map((l) => JSON.parse(l));
 }
 
-async function measure(label, files, rootDeps, repeats = REPEATS) {
+async function measure(label, files, rootDeps, repeats = REPEATS, warm = true) {
   const parsed = new Map([...files].map(([name, text]) => [name, parseFile(text)]));
   const read = new Set();
   const provider = { versions: (name) => (read.add(name), parsed.get(name) ?? []) };
@@ -135,7 +136,7 @@ async function measure(label, files, rootDeps, repeats = REPEATS) {
     // the medians then still fell by half over the next tens of solves). JSON.parse is native code from the start,
     // and parseFile's few lines of JavaScript are warmed the same way.
     const warmStart = performance.now();
-    for (let i = 0; i < WARM_SOLVES || performance.now() - warmStart < WARM_MS; i++) {
+    for (let i = 0; warm && (i < WARM_SOLVES || performance.now() - warmStart < WARM_MS); i++) {
       await solve(root, provider, options);
       parseRead();
       if (i >= 10 * WARM_SOLVES) break;
@@ -169,15 +170,32 @@ async function measure(label, files, rootDeps, repeats = REPEATS) {
 }
 
 export async function resolverBenchmark() {
-  const rows = [];
   const sizes = (process.env.BENCH_SIZES ?? '100,1000,10000').split(',').map(Number);
   const top = (count) => [count - 1, count - 2, count - 3, Math.floor(count * 0.9), Math.floor(count * 0.75)].map((p) => [`pkg-${p}`, '*']);
+  // Each case as [label, make the registry, root dependencies, repeats, warm up]; the rows come out in this order.
+  const cases = [
+    ...sizes.map((count) => [`${count} packages × ${VERSIONS} versions, popularity-weighted`, () => generatePopular(count, count), top(count)]),
+    ...sizes.map((count) => [`${count} packages × ${VERSIONS} versions, every dependency recent`, () => generate(count, count), top(count)]),
+    ...[20, 100].map((width) => [`adversarial backtracking (${width} versions)`, () => adversarial(width), [['left', '*'], ['right', '*']]]),
+    // The same shape at 1,000 packages drawn from other seeds: how long a solve takes varies from one such registry
+    // to the next by two orders of magnitude (how soon the conflicts are met), so one registry says little. Each is
+    // solved once, then BENCH_SEED_REPEATS (3) times for the median, with the solver's code already warm from the
+    // cases before (no warm-up of their own: the slowest take seconds a solve).
+    ...(process.env.BENCH_SEEDS ?? '1001,1002,1003,1004,1005')
+      .split(',')
+      .filter(Boolean)
+      .map((seed) => [`1000 packages × ${VERSIONS} versions, every dependency recent, seed ${seed}`, () => generate(1000, Number(seed)), top(1000), Number(process.env.BENCH_SEED_REPEATS ?? 3), false]),
+  ];
+  // Measured in that order, except the every-dependency-recent registries of 10,000 packages and more, which go
+  // last: a solve that runs to the time budget leaves a heap of garbage that slowed the cases after it.
+  const isLarge = ([label]) => label.includes('every dependency recent') && !label.includes('seed') && Number(label.split(' ')[0]) >= 10_000;
+  const results = new Map();
   // One unmeasured solve first, so that no case pays for compiling the solver (JSON.parse is native code already).
   await measure('warm-up', generatePopular(300, 7), top(300), 0);
-  for (const count of sizes) rows.push(await measure(`${count} packages × ${VERSIONS} versions, popularity-weighted`, generatePopular(count, count), top(count)));
-  for (const count of sizes) rows.push(await measure(`${count} packages × ${VERSIONS} versions, every dependency recent`, generate(count, count), top(count)));
-  for (const width of [20, 100]) rows.push(await measure(`adversarial backtracking (${width} versions)`, adversarial(width), [['left', '*'], ['right', '*']]));
-  return rows;
+  for (const [label, make, deps, repeats, warm] of [...cases.filter((c) => !isLarge(c)), ...cases.filter(isLarge)]) {
+    results.set(label, await measure(label, make(), deps, repeats, warm));
+  }
+  return cases.map(([label]) => results.get(label));
 }
 
 export function formatResolverRows(rows) {
