@@ -60,6 +60,8 @@ const SEARCH_ORDERS: Record<SearchOrder, { page: string; rows: string }> = {
 export interface SearchPage {
   rows: PackageSummaryRow[];
   total: number;
+  /** The rows' Package JSON, one per row, when the answer comes with it (the search index keeps each package's). */
+  json?: string[];
 }
 
 // Searchable: a package with at least one version that is not yanked (and in the requested keywords and category).

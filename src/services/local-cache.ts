@@ -10,11 +10,18 @@
 //
 // Entries are grouped: by canonical package name, and '*' for answers that depend on every package (search); a
 // change of package p drops p's group and '*'.
+//
+// A catalog-wide answer is kept only when its key was asked for before (a doorkeeper, as in TinyLFU): most search
+// queries are never repeated, and keeping each for its TTL moved megabytes a second into the old generation at
+// 100,000 packages, whose mark-compacts then stalled every request in flight. A repeated query is kept from its
+// second asking on.
 import type { KeyValue } from '../ports/kv.js';
 
 export const LOCAL_TTL_MS = 5_000;
 const MAX_ENTRIES = 20_000;
 const MAX_BYTES = 64 * 1024 * 1024;
+/** Fingerprints of catalog-wide keys asked for once: a key is forgotten when another lands on its slot. */
+const DOORKEEPER_SLOTS = 1 << 16;
 export const CATALOG_GROUP = '*';
 export const PACKAGE_CHANGED_CHANNEL = 'package-changed';
 
@@ -33,6 +40,7 @@ export class LocalCache {
   epoch = 0;
   /** True once this process receives invalidation messages. */
   ready = false;
+  private readonly seen = new Uint32Array(DOORKEEPER_SLOTS);
 
   constructor(private readonly ttlMs = LOCAL_TTL_MS) {}
 
@@ -50,6 +58,7 @@ export class LocalCache {
   /** Stores `value` unless a change arrived since `epoch` was read (or the cache is off). */
   set(key: string, group: string, value: unknown, bytes: number, epoch: number): void {
     if (!this.ready || epoch !== this.epoch || bytes > MAX_BYTES / 16) return;
+    if (group === CATALOG_GROUP && !this.askedBefore(key)) return;
     this.remove(key);
     this.entries.set(key, { value, group, bytes, expiresAt: Date.now() + this.ttlMs });
     let members = this.groups.get(group);
@@ -61,6 +70,18 @@ export class LocalCache {
       if (this.entries.size <= MAX_ENTRIES && this.bytes <= MAX_BYTES) break;
       this.remove(oldest);
     }
+  }
+
+  /** True when `key` was asked for before (its fingerprint is in its slot); otherwise notes it and says false. */
+  private askedBefore(key: string): boolean {
+    // FNV-1a over the UTF-16 code units; 0 marks an empty slot.
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+    const fingerprint = hash >>> 0 || 1;
+    const slot = fingerprint & (DOORKEEPER_SLOTS - 1);
+    if (this.seen[slot] === fingerprint) return true;
+    this.seen[slot] = fingerprint;
+    return false;
   }
 
   private remove(key: string): void {

@@ -91,37 +91,3 @@ export function packageSummaryView(row: PackageSummaryRow): PackageView {
   view.updated_at = row.updated_at.toISOString();
   return view as PackageView;
 }
-
-/**
- * What `make` gives, made once and kept on `owner` under `key` as a property that is not enumerable (copies,
- * comparisons and JSON.stringify of the owner leave it out). A property, not a WeakMap: 100,000 ephemerons made a
- * 277 ms pause.
- */
-function keptOn<V>(owner: object, key: symbol, make: () => V): V {
-  const kept = (owner as Record<symbol, V | undefined>)[key];
-  if (kept !== undefined) return kept;
-  const made = make();
-  Object.defineProperty(owner, key, { value: made });
-  return made;
-}
-
-const VIEW = Symbol('view');
-const JSON_TEXT = Symbol('json');
-
-/**
- * packageSummaryView of a row that is never changed (the search index's summaries: one object per version of a
- * package's document), made once and kept on the row: a search at 100,000 packages spent 7% of its CPU making the
- * same views again. Callers must not change the view.
- */
-export function sharedPackageSummaryView(row: PackageSummaryRow): PackageView {
-  return keptOn(row, VIEW, () => packageSummaryView(row));
-}
-
-/**
- * The view as JSON, made once per view: a search answer at 100,000 packages holds twenty packages, and serialising
- * them was a fifth of a cold query's CPU, though the index's views (sharedPackageSummaryView) come back query after
- * query. The view holds only the contract's Package fields, so this is what the route's schema would write.
- */
-export function packageViewJson(view: PackageView): string {
-  return keptOn(view, JSON_TEXT, () => JSON.stringify(view));
-}

@@ -23,6 +23,7 @@
 // number of names, and at most MAX_RESULTS matches (the most relevant) are ordered and paged.
 import type { PackageSummaryRow } from '../db/packages.js';
 import type { IndexRow, SearchOrder, WordLexemes } from '../db/search.js';
+import { packageSummaryView } from './package-views.js';
 
 /** ts_rank's default weights, by weight code: D 0, C 1, B 2, A 3. */
 const WEIGHTS = [0.1, 0.2, 0.4, 1.0] as const;
@@ -155,8 +156,13 @@ interface Stored {
   categories: string[];
   owners: string[];
   latestVersion: string;
-  /** Its summary once asked for (upsert stores a new document, so a change of numbers makes a new one). */
-  summary?: PackageSummaryRow;
+  /**
+   * Its Package JSON (the contract's search result), made when the document is stored: upsert stores a new document
+   * for any change, numbers included. Made then rather than on first use, because views made and kept while serving
+   * outlive the young generation: at 100,000 packages a cold query mix promoted megabytes a second, and the
+   * mark-compacts that followed stalled every request in flight for 100-200 ms (the cold search p99).
+   */
+  json: string;
 }
 
 export interface IndexQuery {
@@ -177,6 +183,8 @@ export interface IndexQuery {
 export interface IndexPage {
   rows: PackageSummaryRow[];
   total: number;
+  /** Each row's Package JSON. */
+  json: string[];
 }
 
 function lowerBound(sorted: string[], key: string): number {
@@ -423,7 +431,7 @@ export class SearchIndex {
       }
     }
     const s = slot!;
-    this.stored[s] = {
+    const stored: Omit<Stored, 'json'> = {
       id: row.id,
       name: row.name,
       canonical,
@@ -437,10 +445,14 @@ export class SearchIndex {
       owners: row.owners.map(interned),
       latestVersion: interned(row.latest_version),
     };
+    const created = row.created_at.getTime();
+    const updated = row.updated_at.getTime();
+    const downloads = Number(row.downloads);
+    this.stored[s] = { ...stored, json: JSON.stringify(packageSummaryView(summaryOf(stored, downloads, created, updated))) };
     this.recent[s] = Number(row.recent_downloads);
-    this.downloads[s] = Number(row.downloads);
-    this.created[s] = row.created_at.getTime();
-    this.updated[s] = row.updated_at.getTime();
+    this.downloads[s] = downloads;
+    this.created[s] = created;
+    this.updated[s] = updated;
     this.seqs[s] = Number(row.search_seq);
     this.nameLengths[s] = Math.min(255, canonical.length);
     this.nameMasks[s] = letterMask(canonical);
@@ -782,7 +794,7 @@ export class SearchIndex {
             : (a: number, b: number) => this.compareNames(a, b);
       page = topK(ranked, end, order).slice(query.offset, end);
     }
-    return { rows: page.map((slot) => this.summary(slot)), total };
+    return this.page(page, total);
   }
 
   /**
@@ -914,9 +926,9 @@ export class SearchIndex {
     if (closeness) for (const slot of candidates) score[slot] = score[slot]! + near[slot]!;
     const total = Math.min(count, this.maxResults);
     const end = Math.min(total, k);
-    if (query.offset >= total) return { rows: [], total };
+    if (query.offset >= total) return { rows: [], total, json: [] };
     const page = this.mostRelevant(candidates, end, exactSlot).slice(query.offset, end);
-    return { rows: page.map((slot) => this.summary(slot)), total };
+    return this.page(page, total);
   }
 
   /**
@@ -984,26 +996,36 @@ export class SearchIndex {
     return x < y ? -1 : x > y ? 1 : 0;
   }
 
-  /** The package's summary, made once per version of its stored document (callers must not change it). */
-  private summary(slot: number): PackageSummaryRow {
-    const doc = this.stored[slot]!;
-    return (doc.summary ??= {
-      id: doc.id,
-      name: doc.name,
-      description: doc.description,
-      homepage: doc.homepage,
-      repository: doc.repository,
-      documentation: doc.documentation,
-      license: doc.license,
-      keywords: [...doc.keywords],
-      categories: [...doc.categories],
-      owners: [...doc.owners],
-      latest_version: doc.latestVersion,
-      downloads: this.downloads[slot]!,
-      created_at: new Date(this.created[slot]!),
-      updated_at: new Date(this.updated[slot]!),
-    });
+  /** The page's summaries (made per answer: they die young) and the packages' JSON (kept with their documents). */
+  private page(slots: number[], total: number): IndexPage {
+    const rows: PackageSummaryRow[] = [];
+    const json: string[] = [];
+    for (const slot of slots) {
+      const doc = this.stored[slot]!;
+      rows.push(summaryOf(doc, this.downloads[slot]!, this.created[slot]!, this.updated[slot]!));
+      json.push(doc.json);
+    }
+    return { rows, total, json };
   }
+}
+
+function summaryOf(doc: Omit<Stored, 'json'>, downloads: number, created: number, updated: number): PackageSummaryRow {
+  return {
+    id: doc.id,
+    name: doc.name,
+    description: doc.description,
+    homepage: doc.homepage,
+    repository: doc.repository,
+    documentation: doc.documentation,
+    license: doc.license,
+    keywords: [...doc.keywords],
+    categories: [...doc.categories],
+    owners: [...doc.owners],
+    latest_version: doc.latestVersion,
+    downloads,
+    created_at: new Date(created),
+    updated_at: new Date(updated),
+  };
 }
 
 /** The first k of `items` in `compare` order, sorted (a bounded max-heap when k is much smaller than the list). */

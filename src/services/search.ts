@@ -5,10 +5,10 @@
 // without a version that is not yanked are never found.
 import type { Context } from '../context.js';
 import { canonicalName, isValidPackageName } from '../core/names.js';
-import { MAX_SEARCH_RESULTS, searchPackages, type SearchOrder, type SearchQuery } from '../db/search.js';
+import { MAX_SEARCH_RESULTS, searchPackages, type SearchOrder, type SearchPage, type SearchQuery } from '../db/search.js';
 import { badRequest } from '../errors.js';
 import { CATALOG_GROUP, locallyCached } from './local-cache.js';
-import { packageSummaryView, packageViewJson, sharedPackageSummaryView, type PackageView } from './package-views.js';
+import { packageSummaryView, type PackageView } from './package-views.js';
 import { allowedEdits } from './search-index.js';
 import { searchIndexed } from './search-index-sync.js';
 
@@ -70,21 +70,25 @@ export async function search(ctx: Context, input: SearchInput): Promise<SearchRe
   checkInput(input);
   // Kept a few seconds in the process (local-cache.ts), dropped by any package change: hot queries cost no query.
   const key = cacheKey('search', input);
-  return locallyCached(ctx.kv, key, CATALOG_GROUP, () => runSearch(ctx, input), (view) => view.packages.length * 600 + key.length);
+  return locallyCached(ctx.kv, key, CATALOG_GROUP, async () => resultsView(await searchPage(ctx, input), input), (view) => view.packages.length * 600 + key.length);
 }
 
 /** The search's answer as the API sends it (the contract's SearchResults), kept like search()'s: a hot query is bytes. */
 export async function searchSerialized(ctx: Context, input: SearchInput): Promise<Buffer> {
   checkInput(input);
   const key = cacheKey('search-bytes', input);
-  return locallyCached(ctx.kv, key, CATALOG_GROUP, async () => Buffer.from(searchResultsJson(await runSearch(ctx, input))), (body) => body.length + key.length);
+  return locallyCached(ctx.kv, key, CATALOG_GROUP, async () => Buffer.from(searchResultsJson(await searchPage(ctx, input), input)), (body) => body.length + key.length);
 }
 
-/** SearchResults as JSON, each package's part made once per view (packageViewJson). */
-export function searchResultsJson(view: SearchResultsView): string {
+/**
+ * SearchResults as JSON: each package's JSON as the index keeps it (made when the package is stored, not per
+ * answer), or made here for an answer from SQL.
+ */
+export function searchResultsJson(found: SearchPage, input: Pick<SearchInput, 'page' | 'perPage'>): string {
   let packages = '';
-  for (let i = 0; i < view.packages.length; i++) packages += (i === 0 ? '' : ',') + packageViewJson(view.packages[i]!);
-  return `{"packages":[${packages}],"total":${view.total},"page":${view.page},"per_page":${view.per_page},"has_next":${view.has_next}}`;
+  for (let i = 0; i < found.rows.length; i++) packages += (i === 0 ? '' : ',') + (found.json?.[i] ?? JSON.stringify(packageSummaryView(found.rows[i]!)));
+  const hasNext = input.page * input.perPage < found.total;
+  return `{"packages":[${packages}],"total":${found.total},"page":${input.page},"per_page":${input.perPage},"has_next":${hasNext}}`;
 }
 
 /** The query the index and SQL answer, from the request. */
@@ -99,10 +103,11 @@ export function searchQueryOf(input: SearchInput): SearchQuery {
   };
 }
 
-async function runSearch(ctx: Context, input: SearchInput): Promise<SearchResultsView> {
+async function searchPage(ctx: Context, input: SearchInput): Promise<SearchPage> {
   const query = searchQueryOf(input);
-  const indexed = await searchIndexed(ctx, query);
-  const { rows, total } = indexed ?? (await searchPackages(ctx.db, query));
-  // The index's rows are never changed, so their views are kept on them; SQL's are made per query.
-  return { packages: rows.map(indexed !== null ? sharedPackageSummaryView : packageSummaryView), total, page: input.page, per_page: input.perPage, has_next: input.page * input.perPage < total };
+  return (await searchIndexed(ctx, query)) ?? (await searchPackages(ctx.db, query));
+}
+
+function resultsView(found: SearchPage, input: SearchInput): SearchResultsView {
+  return { packages: found.rows.map(packageSummaryView), total: found.total, page: input.page, per_page: input.perPage, has_next: input.page * input.perPage < found.total };
 }

@@ -65,6 +65,7 @@ describeRealServices('the per-process cache across two instances on one PostgreS
     await published(a, owner.auth, { name: 'cached-thing', version: '1.0.0', description: 'first' });
     await sleep(50);
     expect(localCacheOf(bKv).ready).toBe(true);
+    await snapshot(); // a search answer is kept from its second asking on
     const first = await snapshot();
     expect(first).toMatchObject({ latest: '1.0.0', version: '1.0.0', search: '1.0.0', description: 'first' });
     expect(localCacheOf(bKv).size).toBeGreaterThanOrEqual(4);

@@ -36,11 +36,26 @@ describe('LocalCache', () => {
     cache.set('doc:index:json', 'json', 'b', 1, cache.epoch);
     cache.set('doc:package:http', 'http', 'c', 1, cache.epoch);
     cache.set('search:json', CATALOG_GROUP, 'd', 1, cache.epoch);
+    cache.set('search:json', CATALOG_GROUP, 'd', 1, cache.epoch); // asked for twice: kept (see below)
+    expect(cache.get('search:json')).toBe('d');
     cache.drop('json');
     expect(cache.get('doc:package:json')).toBeUndefined();
     expect(cache.get('doc:index:json')).toBeUndefined();
     expect(cache.get('search:json')).toBeUndefined();
     expect(cache.get('doc:package:http')).toBe('c');
+  });
+
+  it('keeps a catalog-wide answer from its second asking on, so that queries never repeated take no room', () => {
+    const cache = readyCache();
+    for (let i = 0; i < 1_000; i++) cache.set(`search:cold ${i}`, CATALOG_GROUP, i, 1, cache.epoch);
+    expect(cache.size).toBe(0);
+    cache.set('search:cold 7', CATALOG_GROUP, 'again', 1, cache.epoch);
+    expect(cache.get('search:cold 7')).toBe('again');
+    expect(cache.get('search:cold 8')).toBeUndefined();
+    // A package's own answers are kept at once: they are asked for again and again.
+    cache.set('doc:package:json', 'json', 'a', 1, cache.epoch);
+    expect(cache.get('doc:package:json')).toBe('a');
+    expect(cache.size).toBe(2);
   });
 
   it('forgets entries after its TTL', async () => {

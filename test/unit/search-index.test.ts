@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { openPglite } from '../../src/adapters/pglite.js';
 import type { IndexRow } from '../../src/db/search.js';
+import { packageSummaryView } from '../../src/services/package-views.js';
 import { random, VOCABULARY } from '../../src/services/seed.js';
 import { editDistance, forEachLexeme, SearchIndex } from '../../src/services/search-index.js';
 import { englishLexemes } from '../../src/services/search-index-stem.js';
@@ -221,6 +222,29 @@ describe('SearchIndex', () => {
     expect(search(['json'], 'json', 1, 1).rows.map((r) => r.name)).toEqual(['serde-json']);
     // Corrections: jsn is one edit from json.
     expect(search(['jsn'], 'jsn').rows[0]!.name).toBe('json');
+  });
+
+  it("answers each package's Package JSON as stored with its latest document, through changes and compaction", () => {
+    const index = new SearchIndex(100);
+    const search = () => index.search({ words: ['json'], lexemes: new Map(), name: 'json', maxEdits: 1, keywords: [], category: null, order: 'name', limit: 10, offset: 0 });
+    const alpha = { ...row('alpha', ['json'], ['says "hi" \\ naïve'], 1, 7), license: 'MIT' };
+    index.upsert(alpha);
+    index.upsert(row('beta', ['json'], ['text'], 2, 3));
+    for (let i = 0; i < 1_200; i++) index.upsert(row(`filler-${i}`, ['other'], ['text'], 10 + i));
+    const first = search();
+    expect(first.rows.map((r) => r.name)).toEqual(['alpha', 'beta']);
+    expect(first.json.map((text) => JSON.parse(text))).toEqual(first.rows.map((r) => JSON.parse(JSON.stringify(packageSummaryView(r)))));
+    expect(JSON.parse(first.json[0]!)).toMatchObject({ name: 'alpha', license: 'MIT', downloads: 7, description: 'says "hi" \\ naïve' });
+    // A change of numbers only (the same terms) stores a new document, and its JSON follows.
+    index.upsert({ ...alpha, downloads: 99, recent_downloads: 99, updated_at: new Date(5_000_000) });
+    // Removals enough to compact: the slots move, each package's JSON with them.
+    for (let i = 0; i < 1_200; i++) index.remove(`filler_${i}`);
+    const after = search();
+    expect(JSON.parse(after.json[0]!)).toMatchObject({ name: 'alpha', downloads: 99, updated_at: new Date(5_000_000).toISOString() });
+    expect(JSON.parse(after.json[1]!)).toMatchObject({ name: 'beta', downloads: 3 });
+    // Rows are made per answer (callers may not share them with the index).
+    expect(after.rows[1]).not.toBe(search().rows[1]);
+    expect(after.rows[1]).toEqual(search().rows[1]);
   });
 
   it('corrects a typo in either part of a name written without separators, among many such names', () => {

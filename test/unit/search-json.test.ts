@@ -1,45 +1,43 @@
-// The search answer's bytes (services/search.ts searchResultsJson): each package's JSON made once per view.
+// The search answer's bytes (services/search.ts searchResultsJson): the index's stored Package JSON, or JSON made
+// from SQL's rows.
 import { describe, expect, it } from 'vitest';
-import { packageViewJson, type PackageView } from '../../src/services/package-views.js';
+import type { PackageSummaryRow } from '../../src/db/packages.js';
+import { packageSummaryView } from '../../src/services/package-views.js';
 import { searchResultsJson } from '../../src/services/search.js';
 
-function view(name: string, extra: Partial<PackageView> = {}): PackageView {
+function row(name: string, extra: Partial<PackageSummaryRow> = {}): PackageSummaryRow {
   return {
+    id: `id-${name}`,
     name,
+    description: null,
+    homepage: null,
+    repository: null,
+    documentation: null,
+    license: null,
     keywords: ['k'],
     categories: [],
-    latest_version: '1.0.0',
     owners: ['ada'],
+    latest_version: '1.0.0',
     downloads: 7,
-    created_at: '2026-01-01T00:00:00.000Z',
-    updated_at: '2026-01-02T00:00:00.000Z',
+    created_at: new Date('2026-01-01T00:00:00.000Z'),
+    updated_at: new Date('2026-01-02T00:00:00.000Z'),
     ...extra,
   };
 }
 
 describe('search answer JSON', () => {
-  it('is the SearchResults object, packages in order, with quotes, backslashes and non-ASCII text escaped as JSON', () => {
-    const results = {
-      packages: [view('alpha', { description: 'says "hi" \\ naïve \u2028 end', license: 'MIT' }), view('beta')],
-      total: 42,
-      page: 2,
-      per_page: 2,
-      has_next: true,
-    };
-    expect(JSON.parse(searchResultsJson(results))).toEqual(results);
-    const empty = { packages: [], total: 0, page: 1, per_page: 20, has_next: false };
-    expect(JSON.parse(searchResultsJson(empty))).toEqual(empty);
+  it('is the SearchResults object made from rows, packages in order, with quotes, backslashes and non-ASCII text escaped', () => {
+    const rows = [row('alpha', { description: 'says "hi" \\ naïve \u2028 end', license: 'MIT' }), row('beta')];
+    const text = searchResultsJson({ rows, total: 42 }, { page: 2, perPage: 2 });
+    expect(JSON.parse(text)).toEqual({ packages: rows.map(packageSummaryView), total: 42, page: 2, per_page: 2, has_next: true });
+    expect(JSON.parse(text).packages[0]).not.toHaveProperty('id');
+    expect(JSON.parse(searchResultsJson({ rows: [], total: 0 }, { page: 1, perPage: 20 }))).toEqual({ packages: [], total: 0, page: 1, per_page: 20, has_next: false });
   });
 
-  it("makes a package's JSON once per view, kept where copies and JSON.stringify of the view do not see it", () => {
-    const shared = view('gamma');
-    const first = packageViewJson(shared);
-    // Views handed out are never changed; a change here shows that the second call did not serialise again.
-    shared.downloads = 8;
-    expect(packageViewJson(shared)).toBe(first);
-    expect(JSON.parse(first).downloads).toBe(7);
-    expect(Object.keys(shared)).toEqual(Object.keys(view('gamma')));
-    expect(JSON.parse(JSON.stringify(shared)).downloads).toBe(8);
-    expect({ ...shared }).toEqual({ ...view('gamma'), downloads: 8 });
+  it("uses each package's JSON as the index keeps it when the answer comes with it", () => {
+    const rows = [row('alpha'), row('beta')];
+    const text = searchResultsJson({ rows, total: 2, json: ['{"name":"kept-alpha"}', '{"name":"kept-beta"}'] }, { page: 1, perPage: 20 });
+    expect(JSON.parse(text).packages).toEqual([{ name: 'kept-alpha' }, { name: 'kept-beta' }]);
+    expect(JSON.parse(text).has_next).toBe(false);
   });
 });
