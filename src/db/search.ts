@@ -60,7 +60,7 @@ const SEARCH_ORDERS: Record<SearchOrder, { page: string; rows: string }> = {
 export interface SearchPage {
   rows: PackageSummaryRow[];
   total: number;
-  /** The rows' Package JSON, one per row, when the answer comes with it (the search index keeps each package's). */
+  /** The rows' Package JSON, one per row, when the answer comes with it (the search index keeps each package's, and makes its rows only when they are read). */
   json?: string[];
 }
 

@@ -156,6 +156,10 @@ interface Stored {
   categories: string[];
   owners: string[];
   latestVersion: string;
+  downloads: number;
+  /** Created and updated, in milliseconds since the epoch. */
+  created: number;
+  updated: number;
   /**
    * Its Package JSON (the contract's search result), made when the document is stored: upsert stores a new document
    * for any change, numbers included. Made then rather than on first use, because views made and kept while serving
@@ -444,15 +448,15 @@ export class SearchIndex {
       categories: row.categories.map(interned),
       owners: row.owners.map(interned),
       latestVersion: interned(row.latest_version),
+      downloads: Number(row.downloads),
+      created: row.created_at.getTime(),
+      updated: row.updated_at.getTime(),
     };
-    const created = row.created_at.getTime();
-    const updated = row.updated_at.getTime();
-    const downloads = Number(row.downloads);
-    this.stored[s] = { ...stored, json: JSON.stringify(packageSummaryView(summaryOf(stored, downloads, created, updated))) };
+    this.stored[s] = { ...stored, json: JSON.stringify(packageSummaryView(summaryOf(stored))) };
     this.recent[s] = Number(row.recent_downloads);
-    this.downloads[s] = downloads;
-    this.created[s] = created;
-    this.updated[s] = updated;
+    this.downloads[s] = stored.downloads;
+    this.created[s] = stored.created;
+    this.updated[s] = stored.updated;
     this.seqs[s] = Number(row.search_seq);
     this.nameLengths[s] = Math.min(255, canonical.length);
     this.nameMasks[s] = letterMask(canonical);
@@ -996,20 +1000,24 @@ export class SearchIndex {
     return x < y ? -1 : x > y ? 1 : 0;
   }
 
-  /** The page's summaries (made per answer: they die young) and the packages' JSON (kept with their documents). */
+  /**
+   * The page: the packages' JSON (kept with their documents) and their summaries, made only when asked for (the API
+   * sends the JSON; other callers read rows) from the documents as they were when the page was found.
+   */
   private page(slots: number[], total: number): IndexPage {
-    const rows: PackageSummaryRow[] = [];
-    const json: string[] = [];
-    for (const slot of slots) {
-      const doc = this.stored[slot]!;
-      rows.push(summaryOf(doc, this.downloads[slot]!, this.created[slot]!, this.updated[slot]!));
-      json.push(doc.json);
-    }
-    return { rows, total, json };
+    const docs = slots.map((slot) => this.stored[slot]!);
+    let rows: PackageSummaryRow[] | undefined;
+    return {
+      total,
+      json: docs.map((doc) => doc.json),
+      get rows() {
+        return (rows ??= docs.map(summaryOf));
+      },
+    };
   }
 }
 
-function summaryOf(doc: Omit<Stored, 'json'>, downloads: number, created: number, updated: number): PackageSummaryRow {
+function summaryOf(doc: Omit<Stored, 'json'>): PackageSummaryRow {
   return {
     id: doc.id,
     name: doc.name,
@@ -1022,9 +1030,9 @@ function summaryOf(doc: Omit<Stored, 'json'>, downloads: number, created: number
     categories: [...doc.categories],
     owners: [...doc.owners],
     latest_version: doc.latestVersion,
-    downloads,
-    created_at: new Date(created),
-    updated_at: new Date(updated),
+    downloads: doc.downloads,
+    created_at: new Date(doc.created),
+    updated_at: new Date(doc.updated),
   };
 }
 
