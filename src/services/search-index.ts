@@ -588,6 +588,7 @@ export class SearchIndex {
       const doc = this.stored[slot];
       if (doc === undefined) continue;
       bytes += 160 + (doc.id.length + doc.name.length + (doc.description?.length ?? 0) + (doc.repository?.length ?? 0) + (doc.homepage?.length ?? 0)) * 1.2 + 40;
+      bytes += 16 + doc.json.length; // its Package JSON (one byte a character, as JSON.stringify makes it for ASCII text)
       bytes += (doc.keywords.length + doc.categories.length + doc.owners.length) * 8 + 48;
     }
     return Math.round(bytes);
