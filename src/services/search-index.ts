@@ -156,10 +156,6 @@ interface Stored {
   categories: string[];
   owners: string[];
   latestVersion: string;
-  downloads: number;
-  /** Created and updated, in milliseconds since the epoch. */
-  created: number;
-  updated: number;
   /**
    * Its Package JSON (the contract's search result), made when the document is stored: upsert stores a new document
    * for any change, numbers included. Made then rather than on first use, because views made and kept while serving
@@ -435,7 +431,8 @@ export class SearchIndex {
       }
     }
     const s = slot!;
-    const stored: Omit<Stored, 'json'> = {
+    // One literal with every field (a spread copy here cost 0.5 KB a package at 100,000 packages).
+    const stored: Stored = {
       id: row.id,
       name: row.name,
       canonical,
@@ -448,15 +445,15 @@ export class SearchIndex {
       categories: row.categories.map(interned),
       owners: row.owners.map(interned),
       latestVersion: interned(row.latest_version),
-      downloads: Number(row.downloads),
-      created: row.created_at.getTime(),
-      updated: row.updated_at.getTime(),
+      json: '',
     };
-    this.stored[s] = { ...stored, json: JSON.stringify(packageSummaryView(summaryOf(stored))) };
+    this.stored[s] = stored;
+    this.downloads[s] = Number(row.downloads);
+    this.created[s] = row.created_at.getTime();
+    this.updated[s] = row.updated_at.getTime();
+    // Copied out of the string JSON.stringify builds, which holds about half as much again in slack.
+    stored.json = Buffer.from(JSON.stringify(packageSummaryView(summaryOf(stored, this.downloads[s]!, this.created[s]!, this.updated[s]!)))).toString();
     this.recent[s] = Number(row.recent_downloads);
-    this.downloads[s] = stored.downloads;
-    this.created[s] = stored.created;
-    this.updated[s] = stored.updated;
     this.seqs[s] = Number(row.search_seq);
     this.nameLengths[s] = Math.min(255, canonical.length);
     this.nameMasks[s] = letterMask(canonical);
@@ -1003,22 +1000,33 @@ export class SearchIndex {
 
   /**
    * The page: the packages' JSON (kept with their documents) and their summaries, made only when asked for (the API
-   * sends the JSON; other callers read rows) from the documents as they were when the page was found.
+   * sends the JSON; other callers read rows), from the documents and numbers as they were when the page was found.
    */
   private page(slots: number[], total: number): IndexPage {
-    const docs = slots.map((slot) => this.stored[slot]!);
+    const docs: Stored[] = [];
+    const json: string[] = [];
+    const numbers = new Float64Array(slots.length * 3);
+    slots.forEach((slot, i) => {
+      const doc = this.stored[slot]!;
+      docs.push(doc);
+      json.push(doc.json);
+      numbers[i * 3] = this.downloads[slot]!;
+      numbers[i * 3 + 1] = this.created[slot]!;
+      numbers[i * 3 + 2] = this.updated[slot]!;
+    });
     let rows: PackageSummaryRow[] | undefined;
     return {
       total,
-      json: docs.map((doc) => doc.json),
+      json,
       get rows() {
-        return (rows ??= docs.map(summaryOf));
+        return (rows ??= docs.map((doc, i) => summaryOf(doc, numbers[i * 3]!, numbers[i * 3 + 1]!, numbers[i * 3 + 2]!)));
       },
     };
   }
 }
 
-function summaryOf(doc: Omit<Stored, 'json'>): PackageSummaryRow {
+/** A package's summary row, made anew (callers may change it). */
+function summaryOf(doc: Stored, downloads: number, created: number, updated: number): PackageSummaryRow {
   return {
     id: doc.id,
     name: doc.name,
@@ -1031,9 +1039,9 @@ function summaryOf(doc: Omit<Stored, 'json'>): PackageSummaryRow {
     categories: [...doc.categories],
     owners: [...doc.owners],
     latest_version: doc.latestVersion,
-    downloads: doc.downloads,
-    created_at: new Date(doc.created),
-    updated_at: new Date(doc.updated),
+    downloads,
+    created_at: new Date(created),
+    updated_at: new Date(updated),
   };
 }
 
