@@ -73,6 +73,8 @@ function canonicalInterval(kind: Kind, lower: Version | null, upper: Version | n
     low = isLowest(kind, bound) ? null : bound;
   }
   const high = upper === null ? null : (canonicalBound(kind, upper) ?? null);
+  // Nothing lies below the lowest version: `<0.0.0-0` is empty, though its open lower bound is below every bound.
+  if (high !== null && isLowest(kind, high)) return null;
   return lowerIsBelow(low, high) ? { lower: low, upper: high } : null;
 }
 

@@ -62,6 +62,12 @@ describe('constructors', () => {
     expect(VersionSet.full.isFull() && VersionSet.empty.isEmpty()).toBe(true);
     expect(set('*').isFull()).toBe(false); // `*` leaves pre-releases out
     expect(set('<0.0.0').isEmpty()).toBe(true);
+    // Nothing is below the lowest version, 0.0.0-0 (a property run found `[, 0.0.0-0) ∩ ¬=0.0.0` taken for non-empty).
+    expect(VersionSet.between(null, v('0.0.0-0')).isEmpty()).toBe(true);
+    expect(VersionSet.between(null, v('0.0.0-0')).equals(VersionSet.empty)).toBe(true);
+    expect(VersionSet.between(null, v('0.0.0-0')).intersection(VersionSet.exact(v('0.0.0')).complement()).isEmpty()).toBe(true);
+    expect(VersionSet.between(null, v('0.0.0-0')).complement().isFull()).toBe(true);
+    expect(members(VersionSet.between(null, v('0.0.0')), ['0.0.0-0', '0.0.0-alpha', '0.0.0'])).toEqual(['0.0.0-0', '0.0.0-alpha']);
   });
 
   it('sets made differently but holding the same versions are equal', () => {
