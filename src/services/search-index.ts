@@ -30,6 +30,8 @@ const WEIGHTS = [0.1, 0.2, 0.4, 1.0] as const;
 const MAX_PREFIX_TERMS = 2_000;
 const MAX_CORRECTIONS = 40;
 const MAX_NAME_PREFIXES = 2_000;
+/** Terms with this many postings are read from a packed copy (Term.packed). */
+const PACKED_POSTINGS = 64;
 
 /** How many edits a word (or a name) this long may be from a term and still count as a typo of it (services/search.ts). */
 export function allowedEdits(length: number): number {
@@ -141,6 +143,11 @@ interface Term {
   joinedFirst: number;
   /** Its postings' slots by weight code (D 0 … A 3), made when a one-word search first needs them; dropped by a change. */
   byWeight?: Int32Array[] | undefined;
+  /**
+   * Its postings as an Int32Array (half the bytes of the array's), made when the general path first reads a term of
+   * PACKED_POSTINGS or more postings; dropped by a change. A cold query's cost is mostly its postings' first reads.
+   */
+  packed?: Int32Array | undefined;
 }
 
 interface Stored {
@@ -289,10 +296,23 @@ export class SearchIndex {
   /** Marks the slots that matched a word of a corrected query in their name (weight A): only those get closeness. */
   private nameHit = new Int32Array(0);
   private score = new Float64Array(0);
-  private wordBest = new Float64Array(0);
-  /** A slot's score from the words before the current one. */
-  private prior = new Float64Array(0);
+  /** The one-word path's closeness of each slot it scored. */
+  private near = new Float64Array(0);
   private generation = 0;
+  /**
+   * The general path's matches so far, in slot order, with their scores, the current word's best value and whether a
+   * name matched (for closeness): a word's terms are intersected with these (postings are in slot order too), so a
+   * query touches per-slot arrays only for its matches, not for every posting of its words (see narrow()).
+   */
+  private found = new Int32Array(1024);
+  private foundScore = new Float64Array(1024);
+  private foundWord = new Float64Array(1024);
+  private foundName = new Uint8Array(1024);
+  /** One bit a slot: the union of a first word's terms. Left all zero between queries. */
+  private bits = new Int32Array(0);
+  private visitedBits = new Int32Array(0);
+  private takenBits = new Int32Array(0);
+  private nearBits = new Int32Array(0);
 
   get size(): number {
     return this.slotOf.size;
@@ -341,8 +361,11 @@ export class SearchIndex {
     this.prefixStamp = new Int32Array(capacity);
     this.nameHit = new Int32Array(capacity);
     this.score = new Float64Array(capacity);
-    this.wordBest = new Float64Array(capacity);
-    this.prior = new Float64Array(capacity);
+    this.near = new Float64Array(capacity);
+    this.bits = new Int32Array((capacity >>> 5) + 1);
+    this.visitedBits = new Int32Array((capacity >>> 5) + 1);
+    this.takenBits = new Int32Array((capacity >>> 5) + 1);
+    this.nearBits = new Int32Array((capacity >>> 5) + 1);
     this.generation = 0;
     this.capacity = capacity;
   }
@@ -423,11 +446,13 @@ export class SearchIndex {
         const term = this.terms[this.termId(lexeme, 0)]!;
         term.postings.push(at | weight);
         term.byWeight = undefined;
+        term.packed = undefined;
       });
       if (joined !== null) {
         const term = this.terms[this.termId(joined, canonical.indexOf('_'))]!;
         term.postings.push(at | 3);
         term.byWeight = undefined;
+        term.packed = undefined;
       }
     }
     const s = slot!;
@@ -573,13 +598,15 @@ export class SearchIndex {
       }
       term.postings.length = kept;
       term.byWeight = undefined;
+      term.packed = undefined;
     }
   }
 
   /** Memory held by the index's own structures, roughly (strings and objects estimated), in bytes. */
   estimateBytes(): number {
     let bytes = this.capacity * (1 + 8 * 5 + 4 + 4 + 8 + 8);
-    for (const term of this.terms) bytes += 64 + term.text.length * 2 + term.postings.length * 8;
+    bytes += this.capacity / 2 + this.found.length * 21; // four bitsets; the general path's matches
+    for (const term of this.terms) bytes += 64 + term.text.length * 2 + term.postings.length * 8 + (term.packed?.length ?? 0) * 4;
     bytes += this.names.length * 48 + (this.sortedTerms.length + this.sortedJoined.length) * 8;
     for (let slot = 0; slot < this.used; slot++) {
       const doc = this.stored[slot];
@@ -671,11 +698,11 @@ export class SearchIndex {
     const wordCount = expanded?.perWord.length ?? 0;
     this.generation += wordCount + 3;
     const taken = base + wordCount + 1; // stamp of a slot already among the candidates
-    const { stamp, prefixStamp, nameHit, score, wordBest, prior, alive, nameLengths } = this;
+    const { stamp, prefixStamp, nameHit, score, alive, nameLengths } = this;
     const candidates: number[] = [];
     const closeness = expanded?.corrected === true && query.maxEdits > 0;
     if (this.useFastPath && expanded !== null && wordCount === 1 && query.order === 'relevance' && query.category === null && query.keywords.length === 0) {
-      return this.searchOneWord(query, expanded.perWord[0]!, base, closeness);
+      return this.searchOneWord(query, expanded.perWord[0]!, closeness);
     }
 
     if (expanded !== null) {
@@ -684,56 +711,17 @@ export class SearchIndex {
         .map((expansions) => ({ expansions, size: expansions.reduce((sum, [term]) => sum + term.postings.length, 0) }))
         .sort((a, b) => a.size - b.size);
       if (words[0]!.size > 0) {
-        const last = words.length - 1;
-        for (let w = 0; w <= last; w++) {
-          const before = base + w; // matched the words so far (0 words: any slot whose stamp is at most base)
-          const now = base + w + 1;
-          for (const [term, quality] of words[w]!.expansions) {
-            const postings = term.postings;
-            const n = postings.length;
-            if (w === 0) {
-              for (let i = 0; i < n; i++) {
-                const entry = postings[i]!;
-                const slot = entry >>> 2;
-                const value = quality * WEIGHTS[entry & 3]!;
-                const seen = stamp[slot]!;
-                if (closeness && (entry & 3) === 3) nameHit[slot] = taken;
-                if (seen <= base) {
-                  if (!alive[slot]) continue;
-                  stamp[slot] = now;
-                  score[slot] = value; // the first word's best is its score (wordBest is for the later words)
-                  if (last === 0) candidates.push(slot);
-                } else if (seen === now && value > score[slot]!) {
-                  score[slot] = value;
-                }
-              }
-            } else {
-              // Only slots that matched every word so far are touched (all alive: the first word checked).
-              for (let i = 0; i < n; i++) {
-                const entry = postings[i]!;
-                const slot = entry >>> 2;
-                const seen = stamp[slot]!;
-                if (closeness && (entry & 3) === 3 && (seen === before || seen === now)) nameHit[slot] = taken;
-                if (seen === before) {
-                  const value = quality * WEIGHTS[entry & 3]!;
-                  stamp[slot] = now;
-                  wordBest[slot] = value;
-                  prior[slot] = score[slot]!;
-                  score[slot] = score[slot]! + value;
-                  if (w === last) candidates.push(slot);
-                } else if (seen === now) {
-                  const value = quality * WEIGHTS[entry & 3]!;
-                  if (value > wordBest[slot]!) {
-                    // From the sum of the earlier words, not by difference: the same sum however the terms came.
-                    score[slot] = prior[slot]! + value;
-                    wordBest[slot] = value;
-                  }
-                }
-              }
-            }
-          }
+        let m = this.firstWord(words[0]!.expansions, closeness);
+        for (let w = 1; w < words.length && m > 0; w++) m = this.narrow(m, words[w]!.expansions, closeness);
+        const { found, foundScore, foundName } = this;
+        for (let j = 0; j < m; j++) {
+          const slot = found[j]!;
+          if (!alive[slot]) continue;
+          stamp[slot] = taken;
+          score[slot] = foundScore[j]!;
+          if (foundName[j]) nameHit[slot] = taken;
+          candidates.push(slot);
         }
-        for (const slot of candidates) stamp[slot] = taken;
       }
     }
 
@@ -768,7 +756,7 @@ export class SearchIndex {
       let value = score[slot]!;
       if (prefixStamp[slot] === taken) value += 0.3 + (0.3 * name.length) / nameLengths[slot]!;
       if (closeness && nameHit[slot] === taken) value += this.closenessOf(slot, name, queryNameMask, query.maxEdits, exactSlot);
-      score[slot] = value;
+      score[slot] = settled(value);
       kept.push(slot);
     }
 
@@ -797,6 +785,137 @@ export class SearchIndex {
       page = topK(ranked, end, order).slice(query.offset, end);
     }
     return this.page(page, total);
+  }
+
+  /** Room for `n` matches in the general path's arrays. */
+  private foundRoom(n: number): void {
+    if (n <= this.found.length) return;
+    let size = this.found.length;
+    while (size < n) size *= 2;
+    this.found = new Int32Array(size);
+    this.foundScore = new Float64Array(size);
+    this.foundWord = new Float64Array(size);
+    this.foundName = new Uint8Array(size);
+  }
+
+  /**
+   * The general path's first (rarest) word: every slot one of its terms has, in slot order, scored with the word's
+   * best value (dead slots too: they are left out at the end, when the matches are few). How many.
+   */
+  private firstWord(expansions: Array<[Term, number]>, closeness: boolean): number {
+    let total = 0;
+    for (const [term] of expansions) total += term.postings.length;
+    this.foundRoom(total);
+    const { found, foundScore, foundWord, foundName } = this;
+    let m = 0;
+    if (expansions.length === 1) {
+      const [term, quality] = expansions[0]!;
+      const postings = postingsOf(term);
+      for (let i = 0; i < postings.length; i++) {
+        const entry = postings[i]!;
+        found[m] = entry >>> 2;
+        foundScore[m] = quality * WEIGHTS[entry & 3]!;
+        foundName[m] = closeness && (entry & 3) === 3 ? 1 : 0;
+        m++;
+      }
+      return m;
+    }
+    // Several terms: the union of their slots through a bitset (read back in order, and cleared as it is read), then
+    // each term's values as for a later word.
+    const bits = this.bits;
+    let low = 0x7fffffff;
+    let high = -1;
+    for (const [term] of expansions) {
+      const postings = term.postings;
+      for (let i = 0; i < postings.length; i++) {
+        const slot = postings[i]! >>> 2;
+        bits[slot >>> 5]! |= 1 << (slot & 31);
+      }
+      if (postings.length > 0) {
+        low = Math.min(low, postings[0]! >>> 2);
+        high = Math.max(high, postings[postings.length - 1]! >>> 2);
+      }
+    }
+    for (let word = low >>> 5; word <= high >>> 5 && high >= 0; word++) {
+      let set = bits[word]!;
+      if (set === 0) continue;
+      bits[word] = 0;
+      while (set !== 0) {
+        const lowest = set & -set;
+        found[m] = (word << 5) | (31 - Math.clz32(lowest));
+        foundWord[m] = -1;
+        foundName[m] = 0;
+        m++;
+        set ^= lowest;
+      }
+    }
+    for (const [term, quality] of expansions) this.matchTerm(m, postingsOf(term), quality, closeness);
+    for (let j = 0; j < m; j++) foundScore[j] = foundWord[j]!;
+    return m;
+  }
+
+  /** Keeps the matches a later word has too (any of its terms), adding its best value to their scores. How many. */
+  private narrow(m: number, expansions: Array<[Term, number]>, closeness: boolean): number {
+    const { found, foundScore, foundWord, foundName } = this;
+    for (let j = 0; j < m; j++) foundWord[j] = -1;
+    for (const [term, quality] of expansions) this.matchTerm(m, postingsOf(term), quality, closeness);
+    let kept = 0;
+    for (let j = 0; j < m; j++) {
+      const value = foundWord[j]!;
+      if (value < 0) continue;
+      found[kept] = found[j]!;
+      // The sum of the earlier words plus this one's best, in the same order for every slot: equal scores stay equal.
+      foundScore[kept] = foundScore[j]! + value;
+      foundName[kept] = foundName[j]!;
+      kept++;
+    }
+    return kept;
+  }
+
+  /**
+   * Records a term's value on the first m matches it has: both lists are in slot order, so the shorter one is walked
+   * and each of its slots looked for in the other from where the last was found: a step at a time when the lists are
+   * alike in length (a merge), by galloping (doubling steps, then bisection) when the other is much longer. 50
+   * matches against 17,000 postings cost about 50 × 9 steps.
+   */
+  private matchTerm(m: number, postings: ArrayLike<number>, quality: number, closeness: boolean): void {
+    const { found, foundWord, foundName } = this;
+    const n = postings.length;
+    if (n === 0 || m === 0) return;
+    // Lists of about the same length are merged (a step at a time); galloping pays where one is much longer.
+    const linear = n <= m ? m < 256 * n : n < 256 * m;
+    if (n <= m) {
+      let j = 0;
+      for (let i = 0; i < n; i++) {
+        const entry = postings[i]!;
+        const slot = entry >>> 2;
+        if (found[j]! < slot) {
+          if (linear) while (j < m && found[j]! < slot) j++;
+          else j = gallop(found, j, m, slot);
+          if (j === m) return;
+        }
+        if (found[j] !== slot) continue;
+        const value = quality * WEIGHTS[entry & 3]!;
+        if (value > foundWord[j]!) foundWord[j] = value;
+        if (closeness && (entry & 3) === 3) foundName[j] = 1;
+      }
+    } else {
+      let i = 0;
+      for (let j = 0; j < m; j++) {
+        const slot = found[j]!;
+        const key = slot << 2; // an entry is slot << 2 | weight
+        if (postings[i]! < key) {
+          if (linear) while (i < n && postings[i]! < key) i++;
+          else i = gallop(postings, i, n, key);
+          if (i === n) return;
+        }
+        const entry = postings[i]!;
+        if (entry >>> 2 !== slot) continue;
+        const value = quality * WEIGHTS[entry & 3]!;
+        if (value > foundWord[j]!) foundWord[j] = value;
+        if (closeness && (entry & 3) === 3) foundName[j] = 1;
+      }
+    }
   }
 
   /**
@@ -834,11 +953,14 @@ export class SearchIndex {
    * closeness to a slot matched in its name: every name match is visited before the search may stop (they are among
    * the highest values, for the correction's quality is at least a quarter).
    */
-  private searchOneWord(query: IndexQuery, expansions: Array<[Term, number]>, base: number, closeness: boolean): IndexPage {
-    const { stamp, prefixStamp, nameHit, score, alive, nameLengths } = this;
-    const near = this.wordBest; // a slot's closeness, added last (as the general path adds it: the same rounding)
-    const scored = base + 1; // visited by a posting: its word's value is final
-    const taken = base + 2; // a name prefix, among the candidates, not yet visited by a posting
+  private searchOneWord(query: IndexQuery, expansions: Array<[Term, number]>, closeness: boolean): IndexPage {
+    const { score, alive, nameLengths, near } = this;
+    // One bit a slot (the per-slot arrays are megabytes at 100,000 packages; these fit a core's cache): visited by a
+    // posting (its word's value is final), a name prefix not yet visited, its closeness computed.
+    const { visitedBits, takenBits, nearBits } = this;
+    visitedBits.fill(0);
+    takenBits.fill(0);
+    if (closeness) nearBits.fill(0);
     const k = query.offset + query.limit;
     const buckets: Array<{ slots: Int32Array; value: number; named: boolean }> = [];
     for (const [term, quality] of expansions) {
@@ -859,8 +981,7 @@ export class SearchIndex {
         const canonical = this.names[at]!;
         if (!canonical.startsWith(name)) break;
         const slot = this.nameSlots[at]!;
-        prefixStamp[slot] = taken;
-        stamp[slot] = taken;
+        takenBits[slot >>> 5]! |= 1 << (slot & 31);
         score[slot] = 0;
         near[slot] = 0;
         candidates.push(slot);
@@ -880,22 +1001,23 @@ export class SearchIndex {
       const close = closeness && named;
       for (let i = 0; i < slots.length; i++) {
         const slot = slots[i]!;
-        const seen = stamp[slot]!;
-        if (seen === scored) {
+        const word = slot >>> 5;
+        const bit = 1 << (slot & 31);
+        if ((visitedBits[word]! & bit) !== 0) {
           // Scored from a higher value without a name match: closeness now (once).
-          if (close && nameHit[slot] !== scored) {
-            nameHit[slot] = scored;
+          if (close && (nearBits[word]! & bit) === 0) {
+            nearBits[word]! |= bit;
             near[slot] = this.closenessOf(slot, name, nameMask, query.maxEdits, exactSlot);
           }
           continue;
         }
-        if (seen === taken) {
-          stamp[slot] = scored;
+        if ((takenBits[word]! & bit) !== 0) {
+          visitedBits[word]! |= bit;
           score[slot] = value;
           visited++;
           unvisitedPrefixes--;
         } else if (alive[slot]) {
-          stamp[slot] = scored;
+          visitedBits[word]! |= bit;
           score[slot] = value;
           near[slot] = 0;
           candidates.push(slot);
@@ -903,7 +1025,7 @@ export class SearchIndex {
           count++;
         } else continue;
         if (close) {
-          nameHit[slot] = scored;
+          nearBits[word]! |= bit;
           near[slot] = this.closenessOf(slot, name, nameMask, query.maxEdits, exactSlot);
         }
       }
@@ -913,9 +1035,10 @@ export class SearchIndex {
       const { slots } = buckets[b]!;
       for (let i = 0; i < slots.length && count < this.maxResults; i++) {
         const slot = slots[i]!;
-        const seen = stamp[slot]!;
-        if (seen !== scored && seen !== taken && alive[slot]) {
-          stamp[slot] = scored;
+        const word = slot >>> 5;
+        const bit = 1 << (slot & 31);
+        if (((visitedBits[word]! | takenBits[word]!) & bit) === 0 && alive[slot]) {
+          visitedBits[word]! |= bit;
           count++;
         }
       }
@@ -925,7 +1048,8 @@ export class SearchIndex {
       // Added as the general path adds it (the same rounding: equal scores stay equal).
       score[slot] = score[slot]! + (0.3 + (0.3 * name.length) / nameLengths[slot]!);
     }
-    if (closeness) for (const slot of candidates) score[slot] = score[slot]! + near[slot]!;
+    if (closeness) for (const slot of candidates) score[slot] = settled(score[slot]! + near[slot]!);
+    else for (const slot of candidates) score[slot] = settled(score[slot]!);
     const total = Math.min(count, this.maxResults);
     const end = Math.min(total, k);
     if (query.offset >= total) return { rows: [], total, json: [] };
@@ -1043,6 +1167,41 @@ function summaryOf(doc: Stored, downloads: number, created: number, updated: num
     created_at: new Date(created),
     updated_at: new Date(updated),
   };
+}
+
+/**
+ * A score as ranked: to nine decimals. Words are added rarest first, so two packages that match a query's words
+ * equally can get sums a last bit apart (1 + 0.2 + 0.2 against 0.2 + 1 + 0.2); rounded, they tie, and recent
+ * downloads order them.
+ */
+function settled(score: number): number {
+  return Math.round(score * 1e9) / 1e9;
+}
+
+/** A term's postings to read: the packed copy for a common term (made now if need be), else the array. */
+function postingsOf(term: Term): ArrayLike<number> {
+  if (term.postings.length < PACKED_POSTINGS) return term.postings;
+  return (term.packed ??= Int32Array.from(term.postings));
+}
+
+/** The first position in sorted[from, to) holding at least `target`, given sorted[from] < target: doubling steps, then bisection. */
+function gallop(sorted: ArrayLike<number>, from: number, to: number, target: number): number {
+  let below = from; // sorted[below] < target
+  let step = 1;
+  let at = from + 1;
+  while (at < to && sorted[at]! < target) {
+    below = at;
+    step *= 2;
+    at = below + step;
+  }
+  let lo = below + 1;
+  let hi = Math.min(at, to);
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (sorted[mid]! < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** The first k of `items` in `compare` order, sorted (a bounded max-heap when k is much smaller than the list). */

@@ -207,6 +207,75 @@ describe('SearchIndex', () => {
     }
   });
 
+  it('intersects the words of a longer query by score, whatever their lengths (merged, galloped, a first word of several terms), without dead packages', () => {
+    const next = random(5);
+    const index = new SearchIndex(100_000);
+    const rare = ['quark', 'gluon', 'boson', 'lepton'];
+    const mid = ['json', 'jsonl', 'jsonrpc', 'http', 'parser'];
+    const live = new Map<string, IndexRow>();
+    // Every package has `common` (its description); the rare words are in one package in 20, so two of them leave
+    // about 15 matches against 6,000 `common` postings (galloped into, not read through).
+    for (let i = 0; i < 6_000; i++) {
+      const words = ['common', mid[Math.floor(next() * mid.length)]!];
+      for (const word of rare) if (next() < 1 / 20) words.push(word);
+      const keywords = next() < 0.3 ? [mid[Math.floor(next() * mid.length)]!] : [];
+      const name = next() < 0.2 ? `${rare[Math.floor(next() * rare.length)]}-${mid[Math.floor(next() * mid.length)]}-p${i}` : `pkg-p${i}`;
+      const r = row(name, keywords, words, i + 1, Math.floor(next() * 4) * 10);
+      index.upsert(r);
+      live.set(r.canonical_name, r);
+    }
+    // Some replaced (a new slot, the old one dead) and some removed, then searched before any compaction.
+    for (const r of [...live.values()].filter((_, i) => i % 17 === 0)) {
+      if (r.name.endsWith('3')) {
+        index.remove(r.canonical_name);
+        live.delete(r.canonical_name);
+      } else {
+        const replaced = row(r.name, ['lepton'], ['common', 'quark'], Number(r.search_seq) + 10_000, 5);
+        index.upsert(replaced);
+        live.set(r.canonical_name, replaced);
+      }
+    }
+    const weightOf = { A: 1, B: 0.4, C: 0.2, D: 0.1 } as Record<string, number>;
+    /** A package's score for the words (brute force), or null when a word does not match. */
+    const expectedScore = (r: IndexRow, words: string[]): number | null => {
+      const lexemes = new Map<string, number>();
+      for (const entry of r.search_vector!.split(' ')) {
+        const [, lexeme, weight] = /^'([^']+)':\d+([A-D])$/.exec(entry)!;
+        lexemes.set(lexeme!, weightOf[weight!]!);
+      }
+      let sum = 0;
+      for (const [i, word] of words.entries()) {
+        let best = 0;
+        for (const [lexeme, weight] of lexemes) {
+          if (lexeme === word) best = Math.max(best, weight);
+          else if (i === words.length - 1 && word.length >= 3 && lexeme.startsWith(word)) best = Math.max(best, (0.5 + (0.5 * word.length) / lexeme.length) * weight);
+        }
+        if (best === 0) return null;
+        sum += best;
+      }
+      return sum;
+    };
+    const queries = [['quark', 'gluon', 'common'], ['common', 'boson', 'lepton'], ['quark', 'common'], ['gluon', 'jso'], ['common', 'json'], ['lepton', 'quark', 'gluon', 'common'], ['boson', 'pars'], ['common', 'http', 'quark']];
+    for (const words of queries) {
+      const page = index.search({ words, lexemes: new Map(), name: '', maxEdits: 0, keywords: [], category: null, order: 'relevance', limit: 100_000, offset: 0 });
+      const expected = [...live.values()].flatMap((r) => {
+        const score = expectedScore(r, words);
+        return score === null ? [] : [{ name: r.name, score, recent: r.recent_downloads as number }];
+      });
+      const label = words.join(' ');
+      expect(page.total, label).toBe(expected.length);
+      expect(page.rows.map((r) => r.name).sort(), label).toEqual(expected.map((e) => e.name).sort());
+      // In order: score (to rounding: the index adds the words rarest first), then recent downloads, then name.
+      const byName = new Map(expected.map((e) => [e.name, e]));
+      const ranked = page.rows.map((r) => byName.get(r.name)!);
+      for (let i = 1; i < ranked.length; i++) {
+        const [a, b] = [ranked[i - 1]!, ranked[i]!];
+        expect(a.score, `${label}: ${a.name} before ${b.name}`).toBeGreaterThanOrEqual(b.score - 1e-9);
+        if (Math.abs(a.score - b.score) < 1e-9) expect(a.recent > b.recent || (a.recent === b.recent && a.name < b.name), `${label}: ${a.name} before ${b.name}`).toBe(true);
+      }
+    }
+  });
+
   it('ranks the exact name first, then by score, recent downloads and name; pages and caps the total', () => {
     const index = new SearchIndex(3);
     index.upsert(row('json', ['json'], ['read'], 1, 1));
