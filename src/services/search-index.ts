@@ -34,6 +34,8 @@ const MAX_NAME_PREFIXES = 2_000;
 const PACKED_POSTINGS = 64;
 /** A list this many times longer than the other is galloped into, not read through. */
 const GALLOP_RATIO = 256;
+/** A first word of at most this many terms is intersected with the second without listing its slots (firstTwoWords). */
+const PAIRED_TERMS = 4;
 
 /** How many edits a word (or a name) this long may be from a term and still count as a typo of it (services/search.ts). */
 export function allowedEdits(length: number): number {
@@ -713,8 +715,10 @@ export class SearchIndex {
         .map((expansions) => ({ expansions, size: expansions.reduce((sum, [term]) => sum + term.postings.length, 0) }))
         .sort((a, b) => a.size - b.size);
       if (words[0]!.size > 0) {
-        let m = this.firstWord(words[0]!.expansions, closeness);
-        for (let w = 1; w < words.length && m > 0; w++) m = this.narrow(m, words[w]!.expansions, closeness);
+        // Two words or more, the first of a few terms: the first two at once, the first word's slots only as bits.
+        const paired = words.length > 1 && words[0]!.expansions.length <= PAIRED_TERMS;
+        let m = paired ? this.firstTwoWords(words[0]!.expansions, words[1]!.expansions, closeness) : this.firstWord(words[0]!.expansions, closeness);
+        for (let w = paired ? 2 : 1; w < words.length && m > 0; w++) m = this.narrow(m, words[w]!.expansions, closeness);
         const { found, foundScore, foundName } = this;
         for (let j = 0; j < m; j++) {
           const slot = found[j]!;
@@ -853,6 +857,84 @@ export class SearchIndex {
     }
     for (const [term, quality] of expansions) this.matchTerm(m, postingsOf(term), quality, closeness);
     for (let j = 0; j < m; j++) foundScore[j] = foundWord[j]!;
+    return m;
+  }
+
+  /**
+   * The matches of the first two words (the rarest first): the first word's slots are marked in the bitset, the second
+   * word's postings looked up in it, and only for those that hit (about 50 of 2,500 for two common words at 100,000
+   * packages) is the first word's value found, by bisection in its terms' postings. Listing the first word's
+   * thousands of slots with their values, and reading them back, cost more than the intersection itself. How many.
+   */
+  private firstTwoWords(first: Array<[Term, number]>, second: Array<[Term, number]>, closeness: boolean): number {
+    const { bits } = this;
+    const firstPostings = first.map(([term]) => postingsOf(term));
+    let low = 0x7fffffff;
+    let high = -1;
+    for (const postings of firstPostings) {
+      const n = postings.length;
+      if (n === 0) continue;
+      for (let i = 0; i < n; i++) {
+        const slot = postings[i]! >>> 2;
+        bits[slot >>> 5]! |= 1 << (slot & 31);
+      }
+      low = Math.min(low, postings[0]! >>> 2);
+      high = Math.max(high, postings[n - 1]! >>> 2);
+    }
+    // The second word's hits: slot, value and name match, in slot order per term.
+    const hitSlots: number[] = [];
+    const hitValues: number[] = [];
+    const hitNamed: number[] = [];
+    for (const [term, quality] of second) {
+      const postings = postingsOf(term);
+      for (let i = 0; i < postings.length; i++) {
+        const entry = postings[i]!;
+        const slot = entry >>> 2;
+        if ((bits[slot >>> 5]! & (1 << (slot & 31))) === 0) continue;
+        hitSlots.push(slot);
+        hitValues.push(quality * WEIGHTS[entry & 3]!);
+        hitNamed.push(closeness && (entry & 3) === 3 ? 1 : 0);
+      }
+    }
+    if (high >= 0) bits.fill(0, low >>> 5, (high >>> 5) + 1);
+    // Several terms: their hits in slot order, a slot once (its best value; a name match in any).
+    let order: number[] | null = null;
+    if (second.length > 1) order = hitSlots.map((_, i) => i).sort((a, b) => hitSlots[a]! - hitSlots[b]! || hitValues[b]! - hitValues[a]!);
+    this.foundRoom(hitSlots.length);
+    const { found, foundScore, foundName } = this;
+    const cursors = firstPostings.map(() => 0);
+    let m = 0;
+    for (let h = 0; h < hitSlots.length; h++) {
+      const at = order === null ? h : order[h]!;
+      const slot = hitSlots[at]!;
+      if (m > 0 && found[m - 1] === slot) {
+        // The same slot from another term: sorted best value first, so only its name match can add.
+        if (hitNamed[at]) foundName[m - 1] = 1;
+        continue;
+      }
+      // The first word's best value on this slot (it has the slot in one of its terms at least).
+      let value = -1;
+      let named = 0;
+      for (let t = 0; t < firstPostings.length; t++) {
+        const postings = firstPostings[t]!;
+        const n = postings.length;
+        const key = slot << 2;
+        let i = cursors[t]!;
+        if (i < n && postings[i]! < key) i = gallop(postings, i, n, key);
+        cursors[t] = i;
+        if (i === n) continue;
+        const entry = postings[i]!;
+        if (entry >>> 2 !== slot) continue;
+        const v = first[t]![1] * WEIGHTS[entry & 3]!;
+        if (v > value) value = v;
+        if (closeness && (entry & 3) === 3) named = 1;
+      }
+      found[m] = slot;
+      // The first word's value plus the second's, as narrow() adds them: equal scores stay equal.
+      foundScore[m] = value + hitValues[at]!;
+      foundName[m] = named | hitNamed[at]!;
+      m++;
+    }
     return m;
   }
 

@@ -211,7 +211,7 @@ describe('SearchIndex', () => {
     const next = random(5);
     const index = new SearchIndex(100_000);
     const rare = ['quark', 'gluon', 'boson', 'lepton'];
-    const mid = ['json', 'jsonl', 'jsonrpc', 'http', 'parser'];
+    const mid = ['json', 'jsonl', 'jsonrpc', 'jsonpath', 'jsonschema', 'http', 'parser'];
     const live = new Map<string, IndexRow>();
     // Every package has `common` (its description); the rare words are in one package in 20, so two of them leave
     // about 15 matches against 6,000 `common` postings (galloped into, not read through).
@@ -255,7 +255,7 @@ describe('SearchIndex', () => {
       }
       return sum;
     };
-    const queries = [['quark', 'gluon', 'common'], ['common', 'boson', 'lepton'], ['quark', 'common'], ['gluon', 'jso'], ['common', 'json'], ['lepton', 'quark', 'gluon', 'common'], ['boson', 'pars'], ['common', 'http', 'quark']];
+    const queries = [['quark', 'gluon', 'common'], ['common', 'boson', 'lepton'], ['quark', 'common'], ['gluon', 'jso'], ['common', 'json'], ['lepton', 'quark', 'gluon', 'common'], ['boson', 'pars'], ['common', 'http', 'quark'], ['common', 'jso'], ['quark', 'common', 'jso']];
     for (const words of queries) {
       const page = index.search({ words, lexemes: new Map(), name: '', maxEdits: 0, keywords: [], category: null, order: 'relevance', limit: 100_000, offset: 0 });
       const expected = [...live.values()].flatMap((r) => {
@@ -274,6 +274,27 @@ describe('SearchIndex', () => {
         if (Math.abs(a.score - b.score) < 1e-9) expect(a.recent > b.recent || (a.recent === b.recent && a.name < b.name), `${label}: ${a.name} before ${b.name}`).toBe(true);
       }
     }
+  });
+
+  it('gives a two-word query with a typo the closeness of a name near it, whichever word matched the name', () => {
+    const index = new SearchIndex(100_000);
+    // quark is rarer than json, so it is the first word; jsn is corrected to json, the second.
+    for (let i = 0; i < 200; i++) index.upsert(row(`json-p${i}`, [], ['common'], 1 + i, 5));
+    for (let i = 0; i < 40; i++) {
+      index.upsert(row(`json-tool${i}`, [], ['quark'], 300 + i, 1_000 + i)); // json in the name
+      index.upsert(row(`quark-tool${i}`, [], ['json'], 400 + i, 1_000 + i)); // quark in the name
+    }
+    index.upsert(row('json', [], ['quark'], 500, 0));
+    index.upsert(row('quark', [], ['json'], 501, 0));
+    const search = (name: string) =>
+      index.search({ words: ['quark', 'jsn'], lexemes: new Map(), name, maxEdits: 1, keywords: [], category: null, order: 'relevance', limit: 1_000, offset: 0 }).rows.map((r) => r.name);
+    // The name matched by the second word: json, one edit from jsonn, before the json-tools of equal score.
+    const second = search('jsonn');
+    expect(second.indexOf('json')).toBeGreaterThanOrEqual(0);
+    expect(second.indexOf('json')).toBeLessThan(second.indexOf('json-tool39'));
+    // By the first word: quark, one edit from quarkk, first of all.
+    expect(search('quarkk')[0]).toBe('quark');
+    expect(search('zzzzzz')[0]).toBe('quark-tool39');
   });
 
   it('ranks the exact name first, then by score, recent downloads and name; pages and caps the total', () => {
