@@ -292,6 +292,8 @@ export class SearchIndex {
   private readonly joinedByFirst = new Map<string, number[]>();
   private readonly joinedByRest = new Map<string, number[]>();
   private masks = new Int32Array(0);
+  /** Each term's length (at most 255), beside its mask: most candidates for a correction are told apart without reading the term. */
+  private termLengths = new Uint8Array(0);
 
   // Scratch for one query at a time (searches are synchronous once their lexemes are known).
   private stamp = new Int32Array(0);
@@ -395,8 +397,12 @@ export class SearchIndex {
       const masks = new Int32Array(Math.max(1024, this.masks.length * 2));
       masks.set(this.masks);
       this.masks = masks;
+      const lengths = new Uint8Array(masks.length);
+      lengths.set(this.termLengths);
+      this.termLengths = lengths;
     }
     this.masks[id] = letterMask(text);
+    this.termLengths[id] = Math.min(255, text.length);
     if (joinedFirst > 0) {
       const first = text.slice(0, joinedFirst);
       const rest = text.slice(joinedFirst);
@@ -660,27 +666,36 @@ export class SearchIndex {
     if (max === 0) return [];
     const mask = letterMask(word);
     // The joined names whose first part starts the word, or whose rest ends it (see joinedByFirst).
-    const joined = new Set<number>();
+    // (Read where they are kept, a name in two of the lists is considered twice: what is found is made unique.)
+    const joined: number[][] = [];
     for (let cut = 1; cut < word.length; cut++) {
-      for (const id of this.joinedByFirst.get(word.slice(0, cut)) ?? []) joined.add(id);
-      for (const id of this.joinedByRest.get(word.slice(cut)) ?? []) joined.add(id);
+      const byFirst = this.joinedByFirst.get(word.slice(0, cut));
+      if (byFirst !== undefined) joined.push(byFirst);
+      const byRest = this.joinedByRest.get(word.slice(cut));
+      if (byRest !== undefined) joined.push(byRest);
     }
+    const { masks, termLengths } = this;
     // One edit first, then two, then three: only the closest count, and one edit is a narrow scan.
     for (let edits = 1; edits <= max; edits++) {
-      const found: Term[] = [];
+      const found = new Set<Term>();
       const consider = (id: number): void => {
-        if (popcount(this.masks[id]! ^ mask) > 2 * edits) return;
+        if (Math.abs(termLengths[id]! - word.length) > edits || popcount(masks[id]! ^ mask) > 2 * edits) return;
         const term = this.terms[id]!;
         if (term.postings.length === 0 || Math.abs(term.text.length - word.length) > edits) return;
-        if (editDistance(word, term.text, edits) <= edits) found.push(term);
+        if (editDistance(word, term.text, edits) <= edits) found.add(term);
       };
       for (let length = Math.max(1, word.length - edits); length <= word.length + edits; length++) {
         for (const id of this.byLength[length] ?? []) consider(id);
       }
       // A joined name that has become a plain lexeme is among byLength already.
-      for (const id of joined) if (this.terms[id]!.joinedFirst > 0) consider(id);
-      if (found.length > 0) {
-        return found
+      for (const list of joined) {
+        for (const id of list) {
+          if (Math.abs(termLengths[id]! - word.length) > edits) continue;
+          if (this.terms[id]!.joinedFirst > 0) consider(id);
+        }
+      }
+      if (found.size > 0) {
+        return [...found]
           .sort((a, b) => b.postings.length - a.postings.length)
           .slice(0, MAX_CORRECTIONS)
           .map((term) => [term, edits]);
