@@ -819,6 +819,24 @@ export class SearchIndex {
     this.foundName = new Uint8Array(size);
   }
 
+  /** Marks every slot of these postings in the bitset; the first and last of its words marked (1 and 0 when none). */
+  private markSlots(lists: Array<ArrayLike<number>>): [number, number] {
+    const { bits } = this;
+    let low = 0x7fffffff;
+    let high = -1;
+    for (const postings of lists) {
+      const n = postings.length;
+      if (n === 0) continue;
+      for (let i = 0; i < n; i++) {
+        const slot = postings[i]! >>> 2;
+        bits[slot >>> 5]! |= 1 << (slot & 31);
+      }
+      low = Math.min(low, postings[0]! >>> 2); // postings are in slot order
+      high = Math.max(high, postings[n - 1]! >>> 2);
+    }
+    return high < 0 ? [1, 0] : [low >>> 5, high >>> 5];
+  }
+
   /**
    * The general path's first (rarest) word: every slot one of its terms has, in slot order, scored with the word's
    * best value (dead slots too: they are left out at the end, when the matches are few). How many.
@@ -844,20 +862,8 @@ export class SearchIndex {
     // Several terms: the union of their slots through a bitset (read back in order, and cleared as it is read), then
     // each term's values as for a later word.
     const bits = this.bits;
-    let low = 0x7fffffff;
-    let high = -1;
-    for (const [term] of expansions) {
-      const postings = term.postings;
-      for (let i = 0; i < postings.length; i++) {
-        const slot = postings[i]! >>> 2;
-        bits[slot >>> 5]! |= 1 << (slot & 31);
-      }
-      if (postings.length > 0) {
-        low = Math.min(low, postings[0]! >>> 2);
-        high = Math.max(high, postings[postings.length - 1]! >>> 2);
-      }
-    }
-    for (let word = low >>> 5; word <= high >>> 5 && high >= 0; word++) {
+    const [from, to] = this.markSlots(expansions.map(([term]) => postingsOf(term)));
+    for (let word = from; word <= to; word++) {
       let set = bits[word]!;
       if (set === 0) continue;
       bits[word] = 0;
@@ -884,18 +890,7 @@ export class SearchIndex {
   private firstTwoWords(first: Array<[Term, number]>, second: Array<[Term, number]>, closeness: boolean): number {
     const { bits } = this;
     const firstPostings = first.map(([term]) => postingsOf(term));
-    let low = 0x7fffffff;
-    let high = -1;
-    for (const postings of firstPostings) {
-      const n = postings.length;
-      if (n === 0) continue;
-      for (let i = 0; i < n; i++) {
-        const slot = postings[i]! >>> 2;
-        bits[slot >>> 5]! |= 1 << (slot & 31);
-      }
-      low = Math.min(low, postings[0]! >>> 2);
-      high = Math.max(high, postings[n - 1]! >>> 2);
-    }
+    const [from, to] = this.markSlots(firstPostings);
     // The second word's hits: slot, value and name match, in slot order per term.
     const hitSlots: number[] = [];
     const hitValues: number[] = [];
@@ -911,7 +906,7 @@ export class SearchIndex {
         hitNamed.push(closeness && (entry & 3) === 3 ? 1 : 0);
       }
     }
-    if (high >= 0) bits.fill(0, low >>> 5, (high >>> 5) + 1);
+    bits.fill(0, from, to + 1);
     // Several terms: their hits in slot order, a slot once (its best value; a name match in any).
     let order: number[] | null = null;
     if (second.length > 1) order = hitSlots.map((_, i) => i).sort((a, b) => hitSlots[a]! - hitSlots[b]! || hitValues[b]! - hitValues[a]!);
