@@ -78,6 +78,33 @@ describe('SearchIndex', () => {
     const index = new SearchIndex(100_000);
     const live = new Map<string, IndexRow>();
     let seq = 0;
+    const lexemesOf = (r: IndexRow) => {
+      const set = new Set<string>();
+      forEachLexeme(r.search_vector!, (lexeme) => set.add(lexeme));
+      return set;
+    };
+    const expectWords = (words: string[], label: string) => {
+      const page = index.search({
+        words,
+        lexemes: new Map(words.map((word) => [word, { english: [word], simple: [word] }])),
+        name: '',
+        maxEdits: 0,
+        keywords: [],
+        category: null,
+        order: 'name',
+        limit: 100_000,
+        offset: 0,
+      });
+      const expected = [...live.values()]
+        .filter((r) => {
+          const lexemes = lexemesOf(r);
+          return words.every((word, i) => lexemes.has(word) || (i === words.length - 1 && word.length >= 3 && [...lexemes].some((l) => l.startsWith(word))));
+        })
+        .map((r) => r.name)
+        .sort();
+      expect(page.rows.map((r) => r.name), label).toEqual(expected);
+      expect(page.total, label).toBe(expected.length);
+    };
     for (let step = 0; step < 6_000; step++) {
       const name = `${pick()}-${pick()}-${Math.floor(next() * 400)}`;
       const action = next();
@@ -103,36 +130,15 @@ describe('SearchIndex', () => {
         const page = index.search({ words: [], lexemes: new Map(), name: prefix, maxEdits: 0, keywords: [], category: null, order: 'name', limit: 100_000, offset: 0 });
         const expected = [...live.values()].filter((r) => r.canonical_name.startsWith(prefix)).map((r) => r.name).sort();
         expect(page.rows.map((r) => r.name), `${prefix} at step ${step}`).toEqual(expected);
+        // Words too, between changes: what a search keeps of a term (packed postings, bitsets) must follow them.
+        const words = [pick(), pick()];
+        expectWords(words, `${words.join(' ')} at step ${step}`);
       }
     }
     expect(index.size).toBe(live.size);
-    const lexemesOf = (r: IndexRow) => {
-      const set = new Set<string>();
-      forEachLexeme(r.search_vector!, (lexeme) => set.add(lexeme));
-      return set;
-    };
     for (let q = 0; q < 200; q++) {
       const words = next() < 0.5 ? [pick()] : [pick(), pick()];
-      const page = index.search({
-        words,
-        lexemes: new Map(words.map((word) => [word, { english: [word], simple: [word] }])),
-        name: '',
-        maxEdits: 0,
-        keywords: [],
-        category: null,
-        order: 'name',
-        limit: 100_000,
-        offset: 0,
-      });
-      const expected = [...live.values()]
-        .filter((r) => {
-          const lexemes = lexemesOf(r);
-          return words.every((word, i) => lexemes.has(word) || (i === words.length - 1 && word.length >= 3 && [...lexemes].some((l) => l.startsWith(word))));
-        })
-        .map((r) => r.name)
-        .sort();
-      expect(page.rows.map((r) => r.name), words.join(' ')).toEqual(expected);
-      expect(page.total).toBe(expected.length);
+      expectWords(words, words.join(' '));
     }
     // Removed and replaced packages leave dead slots until a compaction: neither path may find them, also after the
     // query marks wrap round (every slot's mark is reset then, a dead slot's to dead).
@@ -207,7 +213,7 @@ describe('SearchIndex', () => {
     }
   });
 
-  it('intersects the words of a longer query by score, whatever their lengths (merged, galloped, a first word of several terms), without dead packages', () => {
+  it('intersects the words of a longer query by score, whatever their lengths (merged, galloped, as bitsets, a first word of several terms), without dead packages', () => {
     const next = random(5);
     const index = new SearchIndex(100_000);
     const rare = ['quark', 'gluon', 'boson', 'lepton'];
@@ -218,6 +224,8 @@ describe('SearchIndex', () => {
     for (let i = 0; i < 6_000; i++) {
       const words = ['common', mid[Math.floor(next() * mid.length)]!];
       for (const word of rare) if (next() < 1 / 20) words.push(word);
+      // A word of about 90 packages: a term too rare for a bitset (94 postings at 6,000 packages), among common ones.
+      if (i % 67 === 7) words.push('jsonx');
       const keywords = next() < 0.3 ? [mid[Math.floor(next() * mid.length)]!] : [];
       const name = next() < 0.2 ? `${rare[Math.floor(next() * rare.length)]}-${mid[Math.floor(next() * mid.length)]}-p${i}` : `pkg-p${i}`;
       const r = row(name, keywords, words, i + 1, Math.floor(next() * 4) * 10);
@@ -255,7 +263,7 @@ describe('SearchIndex', () => {
       }
       return sum;
     };
-    const queries = [['quark', 'gluon', 'common'], ['common', 'boson', 'lepton'], ['quark', 'common'], ['gluon', 'jso'], ['common', 'json'], ['lepton', 'quark', 'gluon', 'common'], ['boson', 'pars'], ['common', 'http', 'quark'], ['common', 'jso'], ['quark', 'common', 'jso']];
+    const queries = [['quark', 'gluon', 'common'], ['common', 'boson', 'lepton'], ['quark', 'common'], ['gluon', 'jso'], ['common', 'json'], ['lepton', 'quark', 'gluon', 'common'], ['boson', 'pars'], ['common', 'http', 'quark'], ['common', 'jso'], ['quark', 'common', 'jso'], ['quark', 'json'], ['gluon', 'jsonx'], ['common', 'p12'], ['lepton', 'p12']];
     for (const words of queries) {
       const page = index.search({ words, lexemes: new Map(), name: '', maxEdits: 0, keywords: [], category: null, order: 'relevance', limit: 100_000, offset: 0 });
       const expected = [...live.values()].flatMap((r) => {
