@@ -12,6 +12,7 @@ import { Budget } from '../../src/core/resolver/budget.js';
 import { VersionList, type PositionSet } from '../../src/core/resolver/position-set.js';
 import { negative, positive } from '../../src/core/resolver/term.js';
 import { parseVersion } from '../../src/core/version.js';
+import type { IndexDependency, IndexEntry } from '../../src/core/resolver.js';
 
 function packages(count: number): PackageRef[] {
   const root = { name: 'app', vers: '1.0.0', deps: [], cksum: '', features: {}, yanked: false };
@@ -132,5 +133,40 @@ describe('IncompatibilityIndex', () => {
         expect(found.filter((g) => g.small === 0)).toEqual([...listed].sort((x, y) => y.order - x.order));
       }),
     );
+  });
+});
+
+describe('Registry.dependencies', () => {
+  it("lists a real package's dependencies in its lines' order, without dev, optional or self lines, whether or not two lines name one package", async () => {
+    const line = (name: string, req: string, extra: Partial<IndexDependency> = {}): IndexDependency => ({ name, req, features: [], optional: false, default_features: true, kind: 'normal', ...extra });
+    const entry = (vers: string, deps: IndexDependency[]): IndexEntry => ({ name: 'lib', vers, deps, cksum: '', features: { extra: ['dep:opt'] }, yanked: false });
+    const lib = [
+      // Read from its lines as they are: no two counted lines name the same package.
+      entry('1.0.0', [line('zeta', '^1', { default_features: false }), line('tool', '^2', { kind: 'dev' }), line('opt', '^1', { optional: true }), line('lib', '*'), line('alpha', '^3', { features: ['fast'] })]),
+      // Two lines name `alpha` (a normal and a build dependency): grouped by package, as Cargo's table is.
+      entry('1.1.0', [line('alpha', '^3'), line('zeta', '^1', { default_features: false }), line('alpha', '^3.1', { kind: 'build', default_features: false })]),
+      // A dev line naming a counted package does not count.
+      entry('1.2.0', [line('alpha', '^3', { default_features: false }), line('alpha', '^4', { kind: 'dev' }), line('zeta', '^1', { default_features: false })]),
+      entry('1.3.0', [line('alpha', 'not a requirement')]),
+    ];
+    const root = { name: 'app', vers: '1.0.0', deps: [], cksum: '', features: {}, yanked: false };
+    const registry = new Registry(root, parseVersion('1.0.0')!, { versions: (name) => (name === 'lib' ? lib : []) }, new Budget(1000, 10), new Map());
+    await registry.load('lib');
+    const keys = (position: number) => {
+      const result = registry.dependencies(registry.real('lib'), position);
+      return result.kind === 'available' ? result.dependencies.map((d) => d.key) : result;
+    };
+    expect(keys(0)).toEqual(['zeta ^1', 'alpha ^3', 'alpha[fast] ^3', 'alpha[default] ^3']);
+    expect(keys(1)).toEqual(['alpha ^3', 'alpha[default] ^3', 'alpha ^3.1', 'zeta ^1']);
+    expect(keys(2)).toEqual(['alpha ^3', 'zeta ^1']);
+    expect(keys(3)).toEqual({ kind: 'unavailable', problem: 'depends on alpha with the invalid requirement `not a requirement`' });
+    // A version's list is one object, made once; equal dependencies are one object across versions.
+    expect(registry.dependencies(registry.real('lib'), 0)).toBe(registry.dependencies(registry.real('lib'), 0));
+    const zeta = (position: number) => {
+      const result = registry.dependencies(registry.real('lib'), position);
+      return result.kind === 'available' ? result.dependencies.find((d) => d.key === 'zeta ^1') : undefined;
+    };
+    expect(zeta(0)).toBeDefined();
+    expect(zeta(0)).toBe(zeta(1));
   });
 });

@@ -290,6 +290,10 @@ export class Registry {
   }
 
   private computeDependencies(ref: PackageRef, position: number): VersionDependencies {
+    if (ref.kind === 'real') {
+      const direct = this.realDependencies(ref, position);
+      if (direct !== null) return direct;
+    }
     if (!this.has(ref, position)) return { kind: 'absent' };
     const table = this.table(ref.base, position);
     const collected = new Map<string, Dependency>();
@@ -315,6 +319,35 @@ export class Registry {
     }
     if (problem !== null) return { kind: 'unavailable', problem };
     return { kind: 'available', dependencies: [...collected.values()] };
+  }
+
+  /**
+   * What a real package's version (not the root) depends on, read from its lines as they are, when no two lines it
+   * counts name the same package: the same dependencies, in the same order, as through its feature table, without
+   * making the table (a map and arrays a version, kept for the whole solve). Null when two lines name one package.
+   */
+  private realDependencies(ref: RealPackage, position: number): VersionDependencies | null {
+    const data = this.packages.get(ref.base)!;
+    if (data.isRoot) return null;
+    const lines = data.records[position]!.entry.deps;
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i]!;
+      if (line.kind === 'dev' || line.optional || line.name === ref.base) continue;
+      for (let j = 0; j < i; j++) {
+        const other = lines[j]!;
+        if (other.name === line.name && other.kind !== 'dev' && !other.optional) return null;
+      }
+    }
+    const dependencies: Dependency[] = [];
+    const add = (dependency: Dependency): void => {
+      if (dependency.target !== ref && !dependencies.includes(dependency)) dependencies.push(dependency);
+    };
+    for (const line of lines) {
+      if (line.kind === 'dev' || line.optional || line.name === ref.base) continue;
+      const problem = this.addLine(line, add);
+      if (problem !== null) return { kind: 'unavailable', problem };
+    }
+    return { kind: 'available', dependencies };
   }
 
   /** Adds a dependency line: the package, each requested feature and the default one. Returns a problem or null. */
