@@ -841,10 +841,7 @@ export class SearchIndex {
     for (const postings of lists) {
       const n = postings.length;
       if (n === 0) continue;
-      for (let i = 0; i < n; i++) {
-        const slot = postings[i]! >>> 2;
-        bits[slot >>> 5]! |= 1 << (slot & 31);
-      }
+      markPostings(bits, postings);
       low = Math.min(low, postings[0]! >>> 2); // postings are in slot order
       high = Math.max(high, postings[n - 1]! >>> 2);
     }
@@ -1002,10 +999,7 @@ export class SearchIndex {
     const { postings } = term;
     if (postings.length === 0 || postings.length * DENSE_SLOTS < this.used) return null;
     const dense = new Int32Array(((postings[postings.length - 1]! >>> 2) >>> 5) + 1);
-    for (let i = 0; i < postings.length; i++) {
-      const slot = postings[i]! >>> 2;
-      dense[slot >>> 5]! |= 1 << (slot & 31);
-    }
+    markPostings(dense, postings);
     term.dense = dense;
     return dense;
   }
@@ -1376,6 +1370,14 @@ function settled(score: number): number {
 function postingsOf(term: Term): ArrayLike<number> {
   if (term.postings.length < PACKED_POSTINGS) return term.postings;
   return (term.packed ??= Int32Array.from(term.postings));
+}
+
+/** Sets the bit of each posting's slot. */
+function markPostings(bits: Int32Array, postings: ArrayLike<number>): void {
+  for (let i = 0; i < postings.length; i++) {
+    const slot = postings[i]! >>> 2;
+    bits[slot >>> 5]! |= 1 << (slot & 31);
+  }
 }
 
 /** The first position in sorted[from, to) holding at least `target`, given sorted[from] < target: doubling steps, then bisection. */

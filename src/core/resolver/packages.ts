@@ -330,20 +330,18 @@ export class Registry {
     const data = this.packages.get(ref.base)!;
     if (data.isRoot) return null;
     const lines = data.records[position]!.entry.deps;
+    const counts = (line: IndexDependency): boolean => line.kind !== 'dev' && !line.optional && line.name !== ref.base;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i]!;
-      if (line.kind === 'dev' || line.optional || line.name === ref.base) continue;
-      for (let j = 0; j < i; j++) {
-        const other = lines[j]!;
-        if (other.name === line.name && other.kind !== 'dev' && !other.optional) return null;
-      }
+      if (!counts(line)) continue;
+      for (let j = 0; j < i; j++) if (lines[j]!.name === line.name && counts(lines[j]!)) return null;
     }
     const dependencies: Dependency[] = [];
     const add = (dependency: Dependency): void => {
       if (dependency.target !== ref && !dependencies.includes(dependency)) dependencies.push(dependency);
     };
     for (const line of lines) {
-      if (line.kind === 'dev' || line.optional || line.name === ref.base) continue;
+      if (!counts(line)) continue;
       const problem = this.addLine(line, add);
       if (problem !== null) return { kind: 'unavailable', problem };
     }
