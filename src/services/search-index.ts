@@ -38,6 +38,9 @@ const PACKED_POSTINGS = 64;
 const GALLOP_RATIO = 256;
 /** A first word of at most this many terms is intersected with the second without listing its slots (firstTwoWords). */
 const PAIRED_TERMS = 4;
+/** A general-path candidate's flags: a word matched its name (weight A); its name starts with the query's. */
+const NAMED = 1;
+const PREFIX = 2;
 
 /** How many edits a word (or a name) this long may be from a term and still count as a typo of it (services/search.ts). */
 export function allowedEdits(length: number): number {
@@ -155,10 +158,20 @@ interface Term {
    */
   packed?: Int32Array | undefined;
   /**
-   * Its slots as a bitset, for a term with a posting per DENSE_SLOTS slots or more (then at most twice the bytes of
-   * its packed copy), made when the first two words of a query first read it; dropped by a change.
+   * Its slots as a bitset, for a term with a posting per DENSE_SLOTS slots or more, made when a query of two words
+   * or more first reads it; dropped by a change. Three numbers per word of 32 slots: which slots have the term, then
+   * the high and the low bit of each one's weight code. A slot's weight is thus read from the same cache line as
+   * whether it has the term (a lookup of its posting cost two more cache misses: at 100,000 packages, reads of
+   * scattered slots are most of what a query costs).
    */
   dense?: Int32Array | undefined;
+}
+
+/** Drops what a term keeps made from its postings (byWeight, packed, dense): they changed. */
+function dropCopies(term: Term): void {
+  term.byWeight = undefined;
+  term.packed = undefined;
+  term.dense = undefined;
 }
 
 interface Stored {
@@ -174,6 +187,10 @@ interface Stored {
   categories: string[];
   owners: string[];
   latestVersion: string;
+  /** Its numbers (upsert stores a new document when they change): a page reads them here, beside its JSON. */
+  downloads: number;
+  created: number;
+  updated: number;
   /**
    * Its Package JSON (the contract's search result), made when the document is stored: upsert stores a new document
    * for any change, numbers included. Made then rather than on first use, because views made and kept while serving
@@ -259,10 +276,8 @@ export class SearchIndex {
   private used = 0;
   private dead = 0;
   private stored: Array<Stored | undefined> = [];
-  private alive = new Uint8Array(0);
-  private downloads = new Float64Array(0);
-  private created = new Float64Array(0);
-  private updated = new Float64Array(0);
+  /** One bit a slot: whether it holds a package (a dead slot's postings stay until compact()). */
+  private aliveBits = new Int32Array(0);
   private seqs = new Float64Array(0);
   private hashes = new Uint32Array(0);
   private nameLengths = new Uint8Array(0);
@@ -302,20 +317,14 @@ export class SearchIndex {
   private termLengths = new Uint8Array(0);
 
   // Scratch for one query at a time (searches are synchronous once their lexemes are known).
-  private stamp = new Int32Array(0);
-  /** Marks the slots whose name starts with the query's name. */
-  private prefixStamp = new Int32Array(0);
-  /** Marks the slots that matched a word of a corrected query in their name (weight A): only those get closeness. */
-  private nameHit = new Int32Array(0);
   /**
-   * Per slot, a query's score (at 2 × slot, scratch) and the package's recent downloads (at 2 × slot + 1), side by
-   * side: ranking compares scores and, between equal ones, recent downloads, and a bucket of hundreds of equal
-   * scores read recent downloads from a separate 800 KB array at 100,000 packages, a cache miss each.
+   * Per slot, the one-word path's score (at 2 × slot, scratch) and the package's recent downloads (at 2 × slot + 1),
+   * side by side: ranking compares scores and, between equal ones, recent downloads, and a bucket of hundreds of
+   * equal scores read recent downloads from a separate 800 KB array at 100,000 packages, a cache miss each.
    */
   private ranked = new Float64Array(0);
   /** The one-word path's closeness of each slot it scored. */
   private near = new Float64Array(0);
-  private generation = 0;
   /**
    * The general path's matches so far, in slot order, with their scores, the current word's best value and whether a
    * name matched (for closeness): a word's terms are intersected with these (postings are in slot order too), so a
@@ -325,6 +334,11 @@ export class SearchIndex {
   private foundScore = new Float64Array(1024);
   private foundWord = new Float64Array(1024);
   private foundName = new Uint8Array(1024);
+  /** The general path's candidates: slot, score, recent downloads and flags (NAMED, PREFIX), in arrays of their own. */
+  private candSlots = new Int32Array(1024);
+  private candScore = new Float64Array(1024);
+  private candRecent = new Float64Array(1024);
+  private candFlags = new Uint8Array(1024);
   /** One bit a slot: the union of a first word's terms. Left all zero between queries. */
   private bits = new Int32Array(0);
   private visitedBits = new Int32Array(0);
@@ -365,26 +379,21 @@ export class SearchIndex {
       next.set(old);
       return next;
     };
-    this.alive = grown(this.alive, (n) => new Uint8Array(n));
+    const aliveBits = new Int32Array((capacity >>> 5) + 1);
+    aliveBits.set(this.aliveBits);
+    this.aliveBits = aliveBits;
     const ranked = new Float64Array(capacity * 2);
     ranked.set(this.ranked);
     this.ranked = ranked;
-    this.downloads = grown(this.downloads, (n) => new Float64Array(n));
-    this.created = grown(this.created, (n) => new Float64Array(n));
-    this.updated = grown(this.updated, (n) => new Float64Array(n));
     this.seqs = grown(this.seqs, (n) => new Float64Array(n));
     this.hashes = grown(this.hashes, (n) => new Uint32Array(n));
     this.nameLengths = grown(this.nameLengths, (n) => new Uint8Array(n));
     this.nameMasks = grown(this.nameMasks, (n) => new Int32Array(n));
-    this.stamp = new Int32Array(capacity);
-    this.prefixStamp = new Int32Array(capacity);
-    this.nameHit = new Int32Array(capacity);
     this.near = new Float64Array(capacity);
     this.bits = new Int32Array((capacity >>> 5) + 1);
     this.visitedBits = new Int32Array((capacity >>> 5) + 1);
     this.takenBits = new Int32Array((capacity >>> 5) + 1);
     this.nearBits = new Int32Array((capacity >>> 5) + 1);
-    this.generation = 0;
     this.capacity = capacity;
   }
 
@@ -458,7 +467,7 @@ export class SearchIndex {
         if (insertedAt >= 0) this.nameSlots.splice(insertedAt, 0, slot);
         else if (known) this.nameSlots[lowerBound(this.names, canonical)] = slot;
       }
-      this.alive[slot] = 1;
+      this.aliveBits[slot >>> 5]! |= 1 << (slot & 31);
       this.hashes[slot] = hash;
       const at = (slot << 2) >>> 0;
       let joined = canonical.includes('_') ? canonical.replace(/_/g, '') : null;
@@ -467,16 +476,12 @@ export class SearchIndex {
         if (lexeme.length === 0 || lexeme.includes('-')) return;
         const term = this.terms[this.termId(lexeme, 0)]!;
         term.postings.push(at | weight);
-        term.byWeight = undefined;
-        term.packed = undefined;
-        term.dense = undefined;
+        dropCopies(term);
       });
       if (joined !== null) {
         const term = this.terms[this.termId(joined, canonical.indexOf('_'))]!;
         term.postings.push(at | 3);
-        term.byWeight = undefined;
-        term.packed = undefined;
-        term.dense = undefined;
+        dropCopies(term);
       }
     }
     const s = slot!;
@@ -494,14 +499,14 @@ export class SearchIndex {
       categories: row.categories.map(interned),
       owners: row.owners.map(interned),
       latestVersion: interned(row.latest_version),
+      downloads: Number(row.downloads),
+      created: row.created_at.getTime(),
+      updated: row.updated_at.getTime(),
       json: '',
     };
     this.stored[s] = stored;
-    this.downloads[s] = Number(row.downloads);
-    this.created[s] = row.created_at.getTime();
-    this.updated[s] = row.updated_at.getTime();
     // Copied out of the string JSON.stringify builds, which holds about half as much again in slack.
-    stored.json = Buffer.from(JSON.stringify(packageSummaryView(summaryOf(stored, this.downloads[s]!, this.created[s]!, this.updated[s]!)))).toString();
+    stored.json = Buffer.from(JSON.stringify(packageSummaryView(summaryOf(stored)))).toString();
     this.ranked[s * 2 + 1] = Number(row.recent_downloads);
     this.seqs[s] = Number(row.search_seq);
     this.nameLengths[s] = Math.min(255, canonical.length);
@@ -580,7 +585,7 @@ export class SearchIndex {
   }
 
   private kill(slot: number): void {
-    this.alive[slot] = 0;
+    this.aliveBits[slot >>> 5]! &= ~(1 << (slot & 31));
     this.stored[slot] = undefined;
     this.dead++;
     if (this.dead > 1_000 && this.dead * 4 > this.used) this.compact();
@@ -591,24 +596,20 @@ export class SearchIndex {
     const renumber = new Int32Array(this.used).fill(-1);
     let next = 0;
     for (let slot = 0; slot < this.used; slot++) {
-      if (!this.alive[slot]) continue;
+      if (!isAlive(this.aliveBits, slot)) continue;
       renumber[slot] = next;
       this.stored[next] = this.stored[slot];
       this.ranked[next * 2 + 1] = this.ranked[slot * 2 + 1]!;
-      this.downloads[next] = this.downloads[slot]!;
-      this.created[next] = this.created[slot]!;
-      this.updated[next] = this.updated[slot]!;
       this.seqs[next] = this.seqs[slot]!;
       this.hashes[next] = this.hashes[slot]!;
       this.nameLengths[next] = this.nameLengths[slot]!;
       this.nameMasks[next] = this.nameMasks[slot]!;
-      this.alive[next] = 1;
       next++;
     }
-    for (let slot = next; slot < this.used; slot++) {
-      this.alive[slot] = 0;
-      this.stored[slot] = undefined;
-    }
+    // Renumbered downwards: the first `next` slots are alive, the rest not.
+    this.aliveBits.fill(0);
+    for (let slot = 0; slot < next; slot++) this.aliveBits[slot >>> 5]! |= 1 << (slot & 31);
+    for (let slot = next; slot < this.used; slot++) this.stored[slot] = undefined;
     this.stored.length = next;
     this.used = next;
     this.dead = 0;
@@ -621,22 +622,22 @@ export class SearchIndex {
         if (to >= 0) term.postings[kept++] = (to << 2) | (entry & 3);
       }
       term.postings.length = kept;
-      term.byWeight = undefined;
-      term.packed = undefined;
-      term.dense = undefined;
+      dropCopies(term);
     }
   }
 
   /** Memory held by the index's own structures, roughly (strings and objects estimated), in bytes. */
   estimateBytes(): number {
-    let bytes = this.capacity * (1 + 8 * 5 + 4 + 4 + 8 + 8);
-    bytes += this.capacity / 2 + this.found.length * 21; // four bitsets; the general path's matches
+    // Per slot: score and recent downloads, seq, closeness; hash, name mask; name length.
+    let bytes = this.capacity * (8 * 4 + 4 + 4 + 1);
+    // Five bitsets (live slots and four of scratch); the general path's matches and candidates.
+    bytes += (this.capacity / 8) * 5 + this.found.length * 21 + this.candSlots.length * 21;
     for (const term of this.terms) bytes += 64 + term.text.length * 2 + term.postings.length * 8 + (term.packed?.length ?? 0) * 4 + (term.dense?.length ?? 0) * 4;
     bytes += this.names.length * 48 + (this.sortedTerms.length + this.sortedJoined.length) * 8;
     for (let slot = 0; slot < this.used; slot++) {
       const doc = this.stored[slot];
       if (doc === undefined) continue;
-      bytes += 160 + (doc.id.length + doc.name.length + (doc.description?.length ?? 0) + (doc.repository?.length ?? 0) + (doc.homepage?.length ?? 0)) * 1.2 + 40;
+      bytes += 184 + (doc.id.length + doc.name.length + (doc.description?.length ?? 0) + (doc.repository?.length ?? 0) + (doc.homepage?.length ?? 0)) * 1.2 + 40;
       bytes += 16 + doc.json.length; // its Package JSON (one byte a character, as JSON.stringify makes it for ASCII text)
       bytes += (doc.keywords.length + doc.categories.length + doc.owners.length) * 8 + 48;
     }
@@ -721,24 +722,17 @@ export class SearchIndex {
 
   search(query: IndexQuery): IndexPage {
     this.sortIfNeeded();
-    if (this.generation > 2_000_000_000) {
-      this.stamp.fill(0);
-      this.prefixStamp.fill(0);
-      this.nameHit.fill(0);
-      this.generation = 0;
-    }
-    const base = this.generation;
     const expanded = query.words.length > 0 ? this.expand(query) : null;
     const wordCount = expanded?.perWord.length ?? 0;
-    this.generation += wordCount + 3;
-    const taken = base + wordCount + 1; // stamp of a slot already among the candidates
-    const { stamp, prefixStamp, nameHit, ranked, alive, nameLengths } = this;
-    const candidates: number[] = [];
     const closeness = expanded?.corrected === true && query.maxEdits > 0;
     if (this.useFastPath && expanded !== null && wordCount === 1 && query.order === 'relevance' && query.category === null && query.keywords.length === 0) {
       return this.searchOneWord(query, expanded.perWord[0]!, closeness);
     }
 
+    // The candidates, in arrays of their own (slot, score, recent downloads, whether a word matched the name, whether
+    // the name starts with the query's): a query then touches each candidate's slot in the per-slot arrays once or
+    // twice, not in five arrays of megabytes (at 100,000 packages each such read is a cache miss).
+    let m = 0;
     if (expanded !== null) {
       // Rarest word first: the candidates can only shrink.
       const words = expanded.perWord
@@ -747,79 +741,124 @@ export class SearchIndex {
       if (words[0]!.size > 0) {
         // Two words or more, the first of a few terms: the first two at once, the first word's slots only as bits.
         const paired = words.length > 1 && words[0]!.expansions.length <= PAIRED_TERMS;
-        let m = paired ? this.firstTwoWords(words[0]!.expansions, words[1]!.expansions, closeness) : this.firstWord(words[0]!.expansions, closeness);
+        m = paired ? this.firstTwoWords(words[0]!.expansions, words[1]!.expansions, closeness) : this.firstWord(words[0]!.expansions, closeness);
         for (let w = paired ? 2 : 1; w < words.length && m > 0; w++) m = this.narrow(m, words[w]!.expansions, closeness);
-        const { found, foundScore, foundName } = this;
-        for (let j = 0; j < m; j++) {
-          const slot = found[j]!;
-          if (!alive[slot]) continue;
-          stamp[slot] = taken;
-          ranked[slot * 2] = foundScore[j]!;
-          if (foundName[j]) nameHit[slot] = taken;
-          candidates.push(slot);
-        }
       }
     }
-
-    // Names: the exact one and those starting with the query, whether or not their words matched.
     const name = query.name;
+    this.candidateRoom(m + (name === '' ? 0 : MAX_NAME_PREFIXES));
+    const { found, foundScore, foundName, aliveBits, candSlots, candScore, candRecent, candFlags, ranked, nameLengths } = this;
+    let c = 0;
+    for (let j = 0; j < m; j++) {
+      const slot = found[j]!;
+      if ((aliveBits[slot >>> 5]! & (1 << (slot & 31))) === 0) continue;
+      candSlots[c] = slot;
+      candScore[c] = foundScore[j]!;
+      candFlags[c] = foundName[j]! ? NAMED : 0;
+      c++;
+    }
+
+    // Names: the exact one and those starting with the query, whether or not their words matched. The word matches
+    // are in slot order: a name's slot is looked for among them by bisection.
     if (name !== '') {
+      const matched = c;
       let count = 0;
       for (let at = lowerBound(this.names, name); at < this.names.length && count < MAX_NAME_PREFIXES; at++, count++) {
         const canonical = this.names[at]!;
         if (!canonical.startsWith(name)) break;
         const slot = this.nameSlots[at]!;
-        prefixStamp[slot] = taken;
-        if (stamp[slot] !== taken) {
-          stamp[slot] = taken;
-          ranked[slot * 2] = 0;
-          candidates.push(slot);
+        let lo = 0;
+        let hi = matched;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if (candSlots[mid]! < slot) lo = mid + 1;
+          else hi = mid;
+        }
+        if (lo < matched && candSlots[lo] === slot) candFlags[lo]! |= PREFIX;
+        else {
+          candSlots[c] = slot;
+          candScore[c] = 0;
+          candFlags[c] = PREFIX;
+          c++;
         }
       }
     }
 
-    // Filters, name bonuses, the final score.
+    // Filters, name bonuses, the final score; the candidates kept are moved to the front.
     const exactSlot = name === '' ? undefined : this.slotOf.get(name);
     const queryNameMask = closeness ? letterMask(name) : 0;
-    const kept: number[] = [];
     const filtered = query.category !== null || query.keywords.length > 0;
-    for (const slot of candidates) {
+    let kept = 0;
+    for (let i = 0; i < c; i++) {
+      const slot = candSlots[i]!;
       if (filtered) {
         const doc = this.stored[slot]!;
         if (query.category !== null && !doc.categories.includes(query.category)) continue;
         if (query.keywords.length > 0 && !query.keywords.every((keyword) => doc.keywords.includes(keyword))) continue;
       }
-      let value = ranked[slot * 2]!;
-      if (prefixStamp[slot] === taken) value += 0.3 + (0.3 * name.length) / nameLengths[slot]!;
-      if (closeness && nameHit[slot] === taken) value += this.closenessOf(slot, name, queryNameMask, query.maxEdits, exactSlot);
-      ranked[slot * 2] = settled(value);
-      kept.push(slot);
+      const flags = candFlags[i]!;
+      let value = candScore[i]!;
+      if ((flags & PREFIX) !== 0) value += 0.3 + (0.3 * name.length) / nameLengths[slot]!;
+      if (closeness && (flags & NAMED) !== 0) value += this.closenessOf(slot, name, queryNameMask, query.maxEdits, exactSlot);
+      candSlots[kept] = slot;
+      candScore[kept] = settled(value);
+      candRecent[kept] = ranked[slot * 2 + 1]!;
+      kept++;
     }
 
-    const relevance = (a: number, b: number): number => {
-      if (a === b) return 0;
-      if (a === exactSlot) return -1;
-      if (b === exactSlot) return 1;
-      return ranked[b * 2]! - ranked[a * 2]! || ranked[b * 2 + 1]! - ranked[a * 2 + 1]! || this.compareNames(a, b);
-    };
-    const total = Math.min(kept.length, this.maxResults);
+    const total = Math.min(kept, this.maxResults);
     const end = Math.min(total, query.offset + query.limit);
     let page: number[];
     if (query.offset >= total) page = [];
     // The best `end` by relevance are the best `end` of the best maxResults.
-    else if (query.order === 'relevance') page = this.mostRelevant(kept, end, exactSlot).slice(query.offset, end);
+    else if (query.order === 'relevance') page = this.bestCandidates(kept, end, exactSlot).slice(query.offset, end);
     else {
-      const ranked = kept.length > this.maxResults ? topK(kept, this.maxResults, relevance) : kept;
-      const { downloads, created } = this;
+      const best = kept > this.maxResults ? this.bestCandidates(kept, this.maxResults, exactSlot) : Array.from(candSlots.subarray(0, kept));
+      const { stored } = this;
       const order =
         query.order === 'downloads'
-          ? (a: number, b: number) => downloads[b]! - downloads[a]! || this.compareNames(a, b)
+          ? (a: number, b: number) => stored[b]!.downloads - stored[a]!.downloads || this.compareNames(a, b)
           : query.order === 'newest'
-            ? (a: number, b: number) => created[b]! - created[a]! || this.compareNames(a, b)
+            ? (a: number, b: number) => stored[b]!.created - stored[a]!.created || this.compareNames(a, b)
             : (a: number, b: number) => this.compareNames(a, b);
-      page = topK(ranked, end, order).slice(query.offset, end);
+      page = topK(best, end, order).slice(query.offset, end);
     }
     return this.page(page, total);
+  }
+
+  /** Room for `n` candidates in the general path's candidate arrays. */
+  private candidateRoom(n: number): void {
+    if (n <= this.candSlots.length) return;
+    let size = this.candSlots.length;
+    while (size < n) size *= 2;
+    this.candSlots = new Int32Array(size);
+    this.candScore = new Float64Array(size);
+    this.candRecent = new Float64Array(size);
+    this.candFlags = new Uint8Array(size);
+  }
+
+  /**
+   * The first k of the general path's first `n` candidates by relevance (the exact name, then score, recent downloads,
+   * name), as slots, sorted: mostRelevant over the candidate arrays.
+   */
+  private bestCandidates(n: number, k: number, exactSlot: number | undefined): number[] {
+    const { candSlots, candScore, candRecent } = this;
+    const exact = exactSlot === undefined ? -1 : exactSlot;
+    // Candidate a ranks before candidate b.
+    const before = (a: number, b: number): boolean => {
+      const sa = candSlots[a]!;
+      const sb = candSlots[b]!;
+      if (sa === exact) return true;
+      if (sb === exact) return false;
+      const x = candScore[a]!;
+      const y = candScore[b]!;
+      if (x !== y) return x > y;
+      const ra = candRecent[a]!;
+      const rb = candRecent[b]!;
+      if (ra !== rb) return ra > rb;
+      return this.compareNames(sa, sb) < 0;
+    };
+    return topIndices(n, k, before, (i) => candSlots[i] === exact, (i) => candScore[i]!).map((i) => candSlots[i]!);
   }
 
   /** Room for `n` matches in the general path's arrays. */
@@ -893,25 +932,36 @@ export class SearchIndex {
   }
 
   /**
-   * The matches of the first two words (the rarest first), as slots that both have: the first word's slots are
-   * marked in the bitset (or, for a common term, are its own bitset), and the second word's terms looked up in it (a
-   * common term as its bitset too: two common words are intersected a word of 32 slots at a time, with neither's
-   * postings read). Only for the hits (about 50 of 2,500 for two common words at 100,000 packages) are the words'
-   * values found, by bisection in their terms' postings. Listing the first word's thousands of slots with their
-   * values, and reading them back, cost more than the intersection itself. How many.
+   * The matches of the first two words (the rarest first), as slots that both have. When either word is a single
+   * common term (one with a bitset), the other word's postings are read through once and each looked up in it
+   * (probeWord): a bit test, and for a hit its posting by rank, all in constant time. Otherwise the first word's slots
+   * are marked in the bitset (or are its own bitset) and the second word's terms looked up in it (a common term as
+   * its bitset too: intersected a word of 32 slots at a time when both words have more postings than the bitsets have
+   * words). Only for the hits (about 60 of 2,500 for two common words at 100,000 packages) are the words' values
+   * read. How many.
    */
   private firstTwoWords(first: Array<[Term, number]>, second: Array<[Term, number]>, closeness: boolean): number {
-    const firstPostings = first.map(([term]) => postingsOf(term));
     const firstDense = first.length === 1 ? this.denseOf(first[0]![0]) : null;
+    const secondDense = second.length === 1 ? this.denseOf(second[0]![0]) : null;
+    const firstTotal = postingCount(first);
+    const secondTotal = postingCount(second);
+    // Reading a posting and testing its bit costs about what ANDing a word of two bitsets does.
+    if (secondDense !== null && firstTotal <= secondDense.length / 3 && (firstDense === null || firstTotal <= secondTotal)) {
+      return this.probeWord(first, second[0]!, true, closeness);
+    }
+    if (firstDense !== null && secondTotal <= firstDense.length / 3) return this.probeWord(second, first[0]!, false, closeness);
+    const firstPostings = first.map(([term]) => postingsOf(term));
     let from = 0;
     let to = -1;
+    // The first word's slots: the bitset (a number per word), or its term's own (three per word).
     let marked: Int32Array = this.bits;
+    let stride = 1;
     if (firstDense === null) [from, to] = this.markSlots(firstPostings);
     else {
       marked = firstDense;
-      const postings = firstPostings[0]!;
-      from = (postings[0]! >>> 2) >>> 5;
-      to = firstDense.length - 1;
+      stride = 3;
+      from = (firstPostings[0]![0]! >>> 2) >>> 5;
+      to = firstDense.length / 3 - 1;
     }
     // The second word's hits: slot, value and name match, in slot order per term.
     const hitSlots: number[] = [];
@@ -921,21 +971,16 @@ export class SearchIndex {
       const postings = postingsOf(term);
       const dense = this.denseOf(term);
       if (dense !== null) {
-        const n = postings.length;
-        const last = Math.min(to, dense.length - 1);
-        let i = 0;
+        const last = Math.min(to, dense.length / 3 - 1);
         for (let word = Math.max(from, (postings[0]! >>> 2) >>> 5); word <= last; word++) {
-          let set = marked[word]! & dense[word]!;
+          let set = marked[word * stride]! & dense[word * 3]!;
           while (set !== 0) {
             const lowest = set & -set;
             set ^= lowest;
-            const slot = (word << 5) | (31 - Math.clz32(lowest));
-            const key = slot << 2;
-            if (postings[i]! < key) i = gallop(postings, i, n, key);
-            const entry = postings[i]!;
-            hitSlots.push(slot);
-            hitValues.push(quality * WEIGHTS[entry & 3]!);
-            hitNamed.push(closeness && (entry & 3) === 3 ? 1 : 0);
+            const weight = (dense[word * 3 + 1]! & lowest ? 2 : 0) | (dense[word * 3 + 2]! & lowest ? 1 : 0);
+            hitSlots.push((word << 5) | (31 - Math.clz32(lowest)));
+            hitValues.push(quality * WEIGHTS[weight]!);
+            hitNamed.push(closeness && weight === 3 ? 1 : 0);
           }
         }
         continue;
@@ -945,7 +990,7 @@ export class SearchIndex {
         const slot = entry >>> 2;
         const word = slot >>> 5;
         if (word > to) break;
-        if ((marked[word]! & (1 << (slot & 31))) === 0) continue;
+        if ((marked[word * stride]! & (1 << (slot & 31))) === 0) continue;
         hitSlots.push(slot);
         hitValues.push(quality * WEIGHTS[entry & 3]!);
         hitNamed.push(closeness && (entry & 3) === 3 ? 1 : 0);
@@ -958,6 +1003,7 @@ export class SearchIndex {
     this.foundRoom(hitSlots.length);
     const { found, foundScore, foundName } = this;
     const cursors = firstPostings.map(() => 0);
+    const firstQuality = first[0]![1];
     let m = 0;
     for (let h = 0; h < hitSlots.length; h++) {
       const at = order === null ? h : order[h]!;
@@ -970,19 +1016,25 @@ export class SearchIndex {
       // The first word's best value on this slot (it has the slot in one of its terms at least).
       let value = -1;
       let named = 0;
-      for (let t = 0; t < firstPostings.length; t++) {
-        const postings = firstPostings[t]!;
-        const n = postings.length;
-        const key = slot << 2;
-        let i = cursors[t]!;
-        if (i < n && postings[i]! < key) i = gallop(postings, i, n, key);
-        cursors[t] = i;
-        if (i === n) continue;
-        const entry = postings[i]!;
-        if (entry >>> 2 !== slot) continue;
-        const v = first[t]![1] * WEIGHTS[entry & 3]!;
-        if (v > value) value = v;
-        if (closeness && (entry & 3) === 3) named = 1;
+      if (firstDense !== null) {
+        const weight = weightIn(firstDense, slot);
+        value = firstQuality * WEIGHTS[weight]!;
+        if (closeness && weight === 3) named = 1;
+      } else {
+        for (let t = 0; t < firstPostings.length; t++) {
+          const postings = firstPostings[t]!;
+          const n = postings.length;
+          const key = slot << 2;
+          let i = cursors[t]!;
+          if (i < n && postings[i]! < key) i = gallop(postings, i, n, key);
+          cursors[t] = i;
+          if (i === n) continue;
+          const entry = postings[i]!;
+          if (entry >>> 2 !== slot) continue;
+          const v = first[t]![1] * WEIGHTS[entry & 3]!;
+          if (v > value) value = v;
+          if (closeness && (entry & 3) === 3) named = 1;
+        }
       }
       found[m] = slot;
       // The first word's value plus the second's, as narrow() adds them: equal scores stay equal.
@@ -993,13 +1045,81 @@ export class SearchIndex {
     return m;
   }
 
-  /** A term's bitset of slots when it has a posting per DENSE_SLOTS slots or more (made now if need be), else null. */
+  /**
+   * The slots that both `probe` (a word's terms) and `lookup` (a single common term, with its bitset) have: each of
+   * the probe's postings is looked up in the bitset, which has the term's weight for a hit. Scores are the first
+   * word's value plus the second's, whichever is probed. How many.
+   */
+  private probeWord(probe: Array<[Term, number]>, lookup: [Term, number], probeIsFirst: boolean, closeness: boolean): number {
+    const [term, lookupQuality] = lookup;
+    const dense = term.dense!;
+    const limit = dense.length / 3;
+    const several = probe.length > 1;
+    this.foundRoom(postingCount(probe));
+    const { found, foundScore, foundWord, foundName } = this;
+    // With several probe terms the hits are listed first (slot, the probe's value in foundWord, the lookup's in
+    // foundScore), then put in slot order, a slot once.
+    let h = 0;
+    for (const [own, quality] of probe) {
+      const postings = postingsOf(own);
+      for (let i = 0; i < postings.length; i++) {
+        const entry = postings[i]!;
+        const slot = entry >>> 2;
+        const word = slot >>> 5;
+        if (word >= limit) break; // postings are in slot order
+        const bit = 1 << (slot & 31);
+        if ((dense[word * 3]! & bit) === 0) continue;
+        const other = (dense[word * 3 + 1]! & bit ? 2 : 0) | (dense[word * 3 + 2]! & bit ? 1 : 0);
+        const probeValue = quality * WEIGHTS[entry & 3]!;
+        const lookupValue = lookupQuality * WEIGHTS[other]!;
+        found[h] = slot;
+        foundName[h] = closeness && ((entry & 3) === 3 || other === 3) ? 1 : 0;
+        if (several) {
+          foundWord[h] = probeValue;
+          foundScore[h] = lookupValue;
+        } else foundScore[h] = probeIsFirst ? probeValue + lookupValue : lookupValue + probeValue;
+        h++;
+      }
+    }
+    if (!several) return h;
+    const slots = found.slice(0, h);
+    const probeValues = foundWord.slice(0, h);
+    const lookupValues = foundScore.slice(0, h);
+    const named = foundName.slice(0, h);
+    const order = Array.from({ length: h }, (_, i) => i).sort((a, b) => slots[a]! - slots[b]! || probeValues[b]! - probeValues[a]!);
+    let m = 0;
+    for (const at of order) {
+      const slot = slots[at]!;
+      if (m > 0 && found[m - 1] === slot) {
+        // The same slot from another term: sorted best value first, so only its name match can add.
+        if (named[at]) foundName[m - 1] = 1;
+        continue;
+      }
+      const probeValue = probeValues[at]!;
+      const lookupValue = lookupValues[at]!;
+      found[m] = slot;
+      foundScore[m] = probeIsFirst ? probeValue + lookupValue : lookupValue + probeValue;
+      foundName[m] = named[at]!;
+      m++;
+    }
+    return m;
+  }
+
+  /** A term's bitset (Term.dense) when it has a posting per DENSE_SLOTS slots or more (made now if need be), else null. */
   private denseOf(term: Term): Int32Array | null {
     if (term.dense !== undefined) return term.dense;
     const { postings } = term;
     if (postings.length === 0 || postings.length * DENSE_SLOTS < this.used) return null;
-    const dense = new Int32Array(((postings[postings.length - 1]! >>> 2) >>> 5) + 1);
-    markPostings(dense, postings);
+    const dense = new Int32Array((((postings[postings.length - 1]! >>> 2) >>> 5) + 1) * 3);
+    for (let i = 0; i < postings.length; i++) {
+      const entry = postings[i]!;
+      const slot = entry >>> 2;
+      const at = (slot >>> 5) * 3;
+      const bit = 1 << (slot & 31);
+      dense[at]! |= bit;
+      if (entry & 2) dense[at + 1]! |= bit;
+      if (entry & 1) dense[at + 2]! |= bit;
+    }
     term.dense = dense;
     return dense;
   }
@@ -1008,11 +1128,16 @@ export class SearchIndex {
   private narrow(m: number, expansions: Array<[Term, number]>, closeness: boolean): number {
     const { found, foundScore, foundWord, foundName, bits } = this;
     for (let j = 0; j < m; j++) foundWord[j] = -1;
-    // A term far longer than the matches is galloped into; the others' postings are looked up in a bitset of the
-    // matches (a few kilobytes, in cache): a merge of two lists of 2,500 mispredicts a branch at about every step.
+    // A common term with more postings than there are matches is looked up by slot in its bitset (constant time
+    // each); a term far longer than the matches is galloped into; the others' postings are looked up in a bitset of
+    // the matches (a few kilobytes, in cache): a merge of two lists of 2,500 mispredicts a branch at about every step.
     let marked = false;
     for (const [term, quality] of expansions) {
       const postings = postingsOf(term);
+      if (postings.length > m && this.denseOf(term) !== null) {
+        this.lookUpTerm(m, term, quality, closeness);
+        continue;
+      }
       if (postings.length >= GALLOP_RATIO * m) {
         this.matchTerm(m, postings, quality, closeness);
         continue;
@@ -1035,6 +1160,19 @@ export class SearchIndex {
       kept++;
     }
     return kept;
+  }
+
+  /** Records a common term's value on those of the first m matches it has, each looked up in its bitset. */
+  private lookUpTerm(m: number, term: Term, quality: number, closeness: boolean): void {
+    const { found, foundWord, foundName } = this;
+    const dense = term.dense!;
+    for (let j = 0; j < m; j++) {
+      const weight = weightIn(dense, found[j]!);
+      if (weight < 0) continue;
+      const value = quality * WEIGHTS[weight]!;
+      if (value > foundWord[j]!) foundWord[j] = value;
+      if (closeness && weight === 3) foundName[j] = 1;
+    }
   }
 
   /** Records a term's value on those of the first m matches it has, each found through the bitset of the matches. */
@@ -1142,7 +1280,7 @@ export class SearchIndex {
    * the highest values, for the correction's quality is at least a quarter).
    */
   private searchOneWord(query: IndexQuery, expansions: Array<[Term, number]>, closeness: boolean): IndexPage {
-    const { ranked, alive, nameLengths, near } = this;
+    const { ranked, aliveBits, nameLengths, near } = this;
     // One bit a slot (the per-slot arrays are megabytes at 100,000 packages; these fit a core's cache): visited by a
     // posting (its word's value is final), a name prefix not yet visited, its closeness computed.
     const { visitedBits, takenBits, nearBits } = this;
@@ -1204,7 +1342,7 @@ export class SearchIndex {
           ranked[slot * 2] = value;
           visited++;
           unvisitedPrefixes--;
-        } else if (alive[slot]) {
+        } else if ((aliveBits[word]! & bit) !== 0) {
           visitedBits[word]! |= bit;
           ranked[slot * 2] = value;
           near[slot] = 0;
@@ -1225,7 +1363,7 @@ export class SearchIndex {
         const slot = slots[i]!;
         const word = slot >>> 5;
         const bit = 1 << (slot & 31);
-        if (((visitedBits[word]! | takenBits[word]!) & bit) === 0 && alive[slot]) {
+        if (((visitedBits[word]! | takenBits[word]!) & bit) === 0 && (aliveBits[word]! & bit) !== 0) {
           visitedBits[word]! |= bit;
           count++;
         }
@@ -1245,13 +1383,10 @@ export class SearchIndex {
     return this.page(page, total);
   }
 
-  /**
-   * The first k of `slots` by relevance (the exact name, then score, recent downloads, name), sorted: topK with the
-   * comparison written out over the typed arrays, for it runs once per match of a common word (thousands at 100k).
-   */
+  /** The first k of `slots` by relevance (the exact name, then score, recent downloads, name), sorted. */
   private mostRelevant(slots: number[], k: number, exactSlot: number | undefined): number[] {
     const { ranked } = this;
-    // a ranks before b.
+    // Slot a ranks before slot b.
     const before = (a: number, b: number): boolean => {
       if (a === exactSlot) return true;
       if (b === exactSlot) return false;
@@ -1263,45 +1398,13 @@ export class SearchIndex {
       if (ra !== rb) return ra > rb;
       return this.compareNames(a, b) < 0;
     };
-    const heap: number[] = []; // heap[0] ranks last among the best k so far
-    const n = slots.length;
-    let at = 0;
-    for (; at < n && heap.length < k; at++) {
-      let i = heap.length;
-      heap.push(slots[at]!);
-      while (i > 0) {
-        const parent = (i - 1) >> 1;
-        if (!before(heap[parent]!, heap[i]!)) break;
-        const swap = heap[i]!;
-        heap[i] = heap[parent]!;
-        heap[parent] = swap;
-        i = parent;
-      }
-    }
-    // Most slots score below the last of the best k: told apart by one comparison.
-    let floor = heap.length > 0 && heap[0] !== exactSlot ? ranked[heap[0]! * 2]! : Infinity;
-    for (; at < n; at++) {
-      const slot = slots[at]!;
-      if (ranked[slot * 2]! < floor && slot !== exactSlot) continue;
-      if (!before(slot, heap[0]!)) continue;
-      // Sift the newcomer down from the root.
-      let i = 0;
-      const size = heap.length;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= size) break;
-        const r = l + 1;
-        const child = r < size && before(heap[l]!, heap[r]!) ? r : l;
-        // The worse child moves up while the newcomer ranks before it.
-        if (before(slot, heap[child]!)) {
-          heap[i] = heap[child]!;
-          i = child;
-        } else break;
-      }
-      heap[i] = slot;
-      floor = heap[0] !== exactSlot ? ranked[heap[0]! * 2]! : Infinity;
-    }
-    return heap.sort((a, b) => (a === b ? 0 : before(a, b) ? -1 : 1));
+    return topIndices(
+      slots.length,
+      k,
+      (i, j) => before(slots[i]!, slots[j]!),
+      (i) => slots[i] === exactSlot,
+      (i) => ranked[slots[i]! * 2]!,
+    ).map((i) => slots[i]!);
   }
 
   private compareNames(a: number, b: number): number {
@@ -1317,28 +1420,24 @@ export class SearchIndex {
   private page(slots: number[], total: number): IndexPage {
     const docs: Stored[] = [];
     const json: string[] = [];
-    const numbers = new Float64Array(slots.length * 3);
-    slots.forEach((slot, i) => {
+    for (const slot of slots) {
       const doc = this.stored[slot]!;
       docs.push(doc);
       json.push(doc.json);
-      numbers[i * 3] = this.downloads[slot]!;
-      numbers[i * 3 + 1] = this.created[slot]!;
-      numbers[i * 3 + 2] = this.updated[slot]!;
-    });
+    }
     let rows: PackageSummaryRow[] | undefined;
     return {
       total,
       json,
       get rows() {
-        return (rows ??= docs.map((doc, i) => summaryOf(doc, numbers[i * 3]!, numbers[i * 3 + 1]!, numbers[i * 3 + 2]!)));
+        return (rows ??= docs.map(summaryOf));
       },
     };
   }
 }
 
 /** A package's summary row, made anew (callers may change it). */
-function summaryOf(doc: Stored, downloads: number, created: number, updated: number): PackageSummaryRow {
+function summaryOf(doc: Stored): PackageSummaryRow {
   return {
     id: doc.id,
     name: doc.name,
@@ -1351,9 +1450,9 @@ function summaryOf(doc: Stored, downloads: number, created: number, updated: num
     categories: [...doc.categories],
     owners: [...doc.owners],
     latest_version: doc.latestVersion,
-    downloads,
-    created_at: new Date(created),
-    updated_at: new Date(updated),
+    downloads: doc.downloads,
+    created_at: new Date(doc.created),
+    updated_at: new Date(doc.updated),
   };
 }
 
@@ -1380,6 +1479,27 @@ function markPostings(bits: Int32Array, postings: ArrayLike<number>): void {
   }
 }
 
+/** Whether a slot holds a package, by the bitset of live slots. */
+function isAlive(bits: Int32Array, slot: number): boolean {
+  return (bits[slot >>> 5]! & (1 << (slot & 31))) !== 0;
+}
+
+/** How many postings a word's terms have. */
+function postingCount(expansions: Array<[Term, number]>): number {
+  let total = 0;
+  for (const [term] of expansions) total += term.postings.length;
+  return total;
+}
+
+/** A slot's weight code in a term's bitset (Term.dense), or -1 when the term does not have the slot. */
+function weightIn(dense: Int32Array, slot: number): number {
+  const at = (slot >>> 5) * 3;
+  if (at >= dense.length) return -1;
+  const bit = 1 << (slot & 31);
+  if ((dense[at]! & bit) === 0) return -1;
+  return (dense[at + 1]! & bit ? 2 : 0) | (dense[at + 2]! & bit ? 1 : 0);
+}
+
 /** The first position in sorted[from, to) holding at least `target`, given sorted[from] < target: doubling steps, then bisection. */
 function gallop(sorted: ArrayLike<number>, from: number, to: number, target: number): number {
   let below = from; // sorted[below] < target
@@ -1398,6 +1518,51 @@ function gallop(sorted: ArrayLike<number>, from: number, to: number, target: num
     else hi = mid;
   }
   return lo;
+}
+
+/**
+ * The first k of the items 0 … n-1 in `before` order, sorted: a bounded heap, with the comparison written out by the
+ * caller over typed arrays, for it runs once per match of a common word (thousands at 100,000 packages). Most items
+ * score below the last of the best k so far and are told apart by one comparison of `score` (the exact name, which
+ * ranks first whatever its score, aside).
+ */
+function topIndices(n: number, k: number, before: (a: number, b: number) => boolean, isExact: (i: number) => boolean, score: (i: number) => number): number[] {
+  const heap: number[] = []; // heap[0] ranks last among the best k so far
+  let at = 0;
+  for (; at < n && heap.length < k; at++) {
+    let i = heap.length;
+    heap.push(at);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (!before(heap[parent]!, heap[i]!)) break;
+      const swap = heap[i]!;
+      heap[i] = heap[parent]!;
+      heap[parent] = swap;
+      i = parent;
+    }
+  }
+  let floor = heap.length > 0 && !isExact(heap[0]!) ? score(heap[0]!) : Infinity;
+  for (; at < n; at++) {
+    if (score(at) < floor && !isExact(at)) continue;
+    if (!before(at, heap[0]!)) continue;
+    // Sift the newcomer down from the root.
+    let i = 0;
+    const size = heap.length;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= size) break;
+      const r = l + 1;
+      const child = r < size && before(heap[l]!, heap[r]!) ? r : l;
+      // The worse child moves up while the newcomer ranks before it.
+      if (before(at, heap[child]!)) {
+        heap[i] = heap[child]!;
+        i = child;
+      } else break;
+    }
+    heap[i] = at;
+    floor = !isExact(heap[0]!) ? score(heap[0]!) : Infinity;
+  }
+  return heap.sort((a, b) => (a === b ? 0 : before(a, b) ? -1 : 1));
 }
 
 /** The first k of `items` in `compare` order, sorted (a bounded max-heap when k is much smaller than the list). */

@@ -226,6 +226,11 @@ describe('SearchIndex', () => {
       for (const word of rare) if (next() < 1 / 20) words.push(word);
       // A word of about 90 packages: a term too rare for a bitset (94 postings at 6,000 packages), among common ones.
       if (i % 67 === 7) words.push('jsonx');
+      // A term of about 110 packages (just common enough for a bitset), and a word of two terms (`tau` as a prefix:
+      // tauon and tauonic, 150 packages): one word's postings are then read and looked up in the other's bitset.
+      if (i % 55 === 3) words.push('muon');
+      if (i % 80 === 11) words.push('tauon');
+      if (i % 80 === 51) words.push('tauonic');
       const keywords = next() < 0.3 ? [mid[Math.floor(next() * mid.length)]!] : [];
       const name = next() < 0.2 ? `${rare[Math.floor(next() * rare.length)]}-${mid[Math.floor(next() * mid.length)]}-p${i}` : `pkg-p${i}`;
       const r = row(name, keywords, words, i + 1, Math.floor(next() * 4) * 10);
@@ -263,7 +268,7 @@ describe('SearchIndex', () => {
       }
       return sum;
     };
-    const queries = [['quark', 'gluon', 'common'], ['common', 'boson', 'lepton'], ['quark', 'common'], ['gluon', 'jso'], ['common', 'json'], ['lepton', 'quark', 'gluon', 'common'], ['boson', 'pars'], ['common', 'http', 'quark'], ['common', 'jso'], ['quark', 'common', 'jso'], ['quark', 'json'], ['gluon', 'jsonx'], ['common', 'p12'], ['lepton', 'p12']];
+    const queries = [['quark', 'gluon', 'common'], ['common', 'boson', 'lepton'], ['quark', 'common'], ['gluon', 'jso'], ['common', 'json'], ['lepton', 'quark', 'gluon', 'common'], ['boson', 'pars'], ['common', 'http', 'quark'], ['common', 'jso'], ['quark', 'common', 'jso'], ['quark', 'json'], ['gluon', 'jsonx'], ['common', 'p12'], ['lepton', 'p12'], ['common', 'tau'], ['quark', 'tau'], ['muon', 'tau'], ['muon', 'common'], ['muon', 'quark', 'tau'], ['tauon', 'muon']];
     for (const words of queries) {
       const page = index.search({ words, lexemes: new Map(), name: '', maxEdits: 0, keywords: [], category: null, order: 'relevance', limit: 100_000, offset: 0 });
       const expected = [...live.values()].flatMap((r) => {
