@@ -38,6 +38,10 @@ const PACKED_POSTINGS = 64;
 const GALLOP_RATIO = 256;
 /** A first word of at most this many terms is intersected with the second without listing its slots (firstTwoWords). */
 const PAIRED_TERMS = 4;
+/** A one-word query of more terms than this (a prefix of many joined names) visits its buckets (searchOneWordVisiting). */
+const MAX_RANKED_TERMS = 16;
+/** How many of a bucket Term.byRecent keeps in ranking order (at least the most a page reaches, MAX_SEARCH_RESULTS). */
+const RANKED_PREFIX = 1_024;
 /** A general-path candidate's flags: a word matched its name (weight A); its name starts with the query's. */
 const NAMED = 1;
 const PREFIX = 2;
@@ -165,11 +169,20 @@ interface Term {
    * scattered slots are most of what a query costs).
    */
   dense?: Int32Array | undefined;
+  /**
+   * Its postings' slots by weight code as byWeight, each list in ranking order among equals (recent downloads, most
+   * first, then name), made when a one-word search first needs them: the best of a bucket of equal scores are its
+   * first. Dropped by a change of postings; re-sorted (from the order it had: nearly sorted, so quickly) once
+   * `reorder` says a package of the term has changed its recent downloads or its name.
+   */
+  byRecent?: Int32Array[] | undefined;
+  reorder?: boolean;
 }
 
-/** Drops what a term keeps made from its postings (byWeight, packed, dense): they changed. */
+/** Drops what a term keeps made from its postings (byWeight, byRecent, packed, dense): they changed. */
 function dropCopies(term: Term): void {
   term.byWeight = undefined;
+  term.byRecent = undefined;
   term.packed = undefined;
   term.dense = undefined;
 }
@@ -448,6 +461,15 @@ export class SearchIndex {
     const hash = hashText(`${canonical}\u0000${document}`);
     let slot = this.slotOf.get(canonical);
     const keepTerms = slot !== undefined && this.hashes[slot] === hash;
+    if (keepTerms && (this.ranked[slot! * 2 + 1] !== Number(row.recent_downloads) || this.stored[slot!]?.name !== row.name)) {
+      // Its terms' buckets in ranking order (Term.byRecent) may no longer be.
+      const mark = (text: string): void => {
+        const id = this.termIds.get(text);
+        if (id !== undefined) this.terms[id]!.reorder = true;
+      };
+      forEachLexeme(document, mark);
+      if (canonical.includes('_')) mark(canonical.replace(/_/g, ''));
+    }
     if (!keepTerms) {
       let insertedAt = -1;
       const known = slot !== undefined;
@@ -1270,7 +1292,172 @@ export class SearchIndex {
 
   /**
    * A query of one word (as written, by prefix, or corrected), by relevance, unfiltered: the answer of the general
-   * path without visiting every posting. A package's score for one word is the best of quality × weight over the
+   * path, reading few of the scattered slots. A package's score for one word is the best of quality × weight over the
+   * word's terms (a bucket per term and weight, of equal values), plus the bonuses of a name that starts with the
+   * query's (a fixed list, at most MAX_NAME_PREFIXES) or is near it (for a corrected word: among the names a term
+   * matched, those within the allowed edits). Those "specials" are scored in full. Every other package's place
+   * among equals is its recent downloads then its name, so from each bucket (highest value first) only its first k
+   * in that order (Term.byRecent) can be among the first k of the answer: a package of a higher bucket that is not
+   * among that bucket's first k has k others before it. The total is counted over the buckets' bitsets, up to
+   * maxResults. At 100,000 packages a corrected word's buckets hold thousands of packages, and the path that visits
+   * and ranks them all (searchOneWordVisiting, kept for words of many terms) cost 300-500 µs, a cache miss or more
+   * per package visited.
+   */
+  private searchOneWord(query: IndexQuery, expansions: Array<[Term, number]>, closeness: boolean): IndexPage {
+    const k = query.offset + query.limit;
+    if (expansions.length > MAX_RANKED_TERMS || k > RANKED_PREFIX) return this.searchOneWordVisiting(query, expansions, closeness);
+    const { ranked, aliveBits, nameLengths, near, visitedBits, takenBits, nearBits } = this;
+    const name = query.name;
+    const exactSlot = name === '' ? undefined : this.slotOf.get(name);
+    const nameMask = closeness ? letterMask(name) : 0;
+    takenBits.fill(0); // the specials
+    nearBits.fill(0); // the others taken from a bucket
+    visitedBits.fill(0); // counted
+    // The specials: names starting with the query's (they are live), then names near it that a term matched.
+    const specials: number[] = [];
+    let prefixes = 0;
+    if (name !== '') {
+      for (let at = lowerBound(this.names, name); at < this.names.length && prefixes < MAX_NAME_PREFIXES; at++, prefixes++) {
+        const canonical = this.names[at]!;
+        if (!canonical.startsWith(name)) break;
+        const slot = this.nameSlots[at]!;
+        takenBits[slot >>> 5]! |= 1 << (slot & 31);
+        visitedBits[slot >>> 5]! |= 1 << (slot & 31);
+        specials.push(slot);
+      }
+    }
+    if (closeness) {
+      for (const [term] of expansions) {
+        const named = this.byWeightOf(term)[3]!;
+        for (let i = 0; i < named.length; i++) {
+          const slot = named[i]!;
+          const word = slot >>> 5;
+          const bit = 1 << (slot & 31);
+          if ((takenBits[word]! & bit) !== 0 || (aliveBits[word]! & bit) === 0) continue;
+          const closenessValue = this.closenessOf(slot, name, nameMask, query.maxEdits, exactSlot);
+          if (closenessValue === 0) continue;
+          takenBits[word]! |= bit;
+          near[slot] = closenessValue;
+          specials.push(slot);
+        }
+      }
+    }
+    // Their scores, as the visiting path adds them up: the word's value, the name prefix's bonus, closeness.
+    for (let i = 0; i < specials.length; i++) {
+      const slot = specials[i]!;
+      let value = 0;
+      let named = false;
+      for (const [term, quality] of expansions) {
+        const weight = this.weightOf(term, slot);
+        if (weight < 0) continue;
+        const v = quality * WEIGHTS[weight]!;
+        if (v > value) value = v;
+        if (weight === 3) named = true;
+      }
+      let score = value;
+      if (i < prefixes) score = score + (0.3 + (0.3 * name.length) / nameLengths[slot]!);
+      if (closeness) {
+        const bonus = !named ? 0 : i < prefixes ? this.closenessOf(slot, name, nameMask, query.maxEdits, exactSlot) : near[slot]!;
+        ranked[slot * 2] = settled(score + bonus);
+      } else ranked[slot * 2] = settled(score);
+    }
+
+    const buckets: Array<{ term: Term; weight: number; value: number }> = [];
+    for (const [term, quality] of expansions) {
+      const lists = this.byWeightOf(term);
+      for (let weight = 3; weight >= 0; weight--) if (lists[weight]!.length > 0) buckets.push({ term, weight, value: quality * WEIGHTS[weight]! });
+    }
+    buckets.sort((a, b) => b.value - a.value);
+    // The others: each bucket's first k live ones in ranking order, until k are taken and the values drop.
+    const candidates = specials;
+    let others = 0;
+    for (let b = 0; b < buckets.length; b++) {
+      const { term, weight, value } = buckets[b]!;
+      if (others >= k && b > 0 && buckets[b - 1]!.value > value) break;
+      const list = this.byRecentOf(term)[weight]!;
+      const score = settled(value);
+      let taken = 0;
+      for (let i = 0; i < list.length && taken < k; i++) {
+        const slot = list[i]!;
+        const word = slot >>> 5;
+        const bit = 1 << (slot & 31);
+        if (((takenBits[word]! | nearBits[word]!) & bit) !== 0 || (aliveBits[word]! & bit) === 0) continue;
+        nearBits[word]! |= bit;
+        ranked[slot * 2] = score;
+        candidates.push(slot);
+        taken++;
+        others++;
+      }
+      // A bucket kept only in part had too many specials or dead packages among its first: visit them all instead.
+      if (taken < k && this.byWeightOf(term)[weight]!.length > RANKED_PREFIX) return this.searchOneWordVisiting(query, expansions, closeness);
+    }
+    // The total: every live package of the buckets, and the name prefixes, up to maxResults.
+    let count = prefixes;
+    for (let b = 0; b < buckets.length && count < this.maxResults; b++) {
+      const { term, weight } = buckets[b]!;
+      const slots = this.byWeightOf(term)[weight]!;
+      for (let i = 0; i < slots.length && count < this.maxResults; i++) {
+        const slot = slots[i]!;
+        const word = slot >>> 5;
+        const bit = 1 << (slot & 31);
+        if ((visitedBits[word]! & bit) === 0 && (aliveBits[word]! & bit) !== 0) {
+          visitedBits[word]! |= bit;
+          count++;
+        }
+      }
+    }
+    const total = Math.min(count, this.maxResults);
+    const end = Math.min(total, k);
+    if (query.offset >= total) return { rows: [], total, json: [] };
+    return this.page(this.mostRelevant(candidates, end, exactSlot).slice(query.offset, end), total);
+  }
+
+  /** A slot's weight code in a term (through its bitset when it is common, else by bisection), or -1 when it has none. */
+  private weightOf(term: Term, slot: number): number {
+    const dense = this.denseOf(term);
+    if (dense !== null) return weightIn(dense, slot);
+    const postings = postingsOf(term);
+    const key = slot << 2;
+    let lo = 0;
+    let hi = postings.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (postings[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < postings.length && postings[lo]! >>> 2 === slot ? postings[lo]! & 3 : -1;
+  }
+
+  /**
+   * A term's live slots by weight code in ranking order among equals (Term.byRecent), made or re-sorted now if need
+   * be: all of a bucket of at most RANKED_PREFIX, else its first RANKED_PREFIX (chosen in one pass: sorting the
+   * 100,000 packages of a word every package has took 190 ms, that long a stall for every request in flight).
+   */
+  private byRecentOf(term: Term): Int32Array[] {
+    if (term.byRecent !== undefined && term.reorder !== true) return term.byRecent;
+    const { ranked, aliveBits } = this;
+    const before = (a: number, b: number): boolean => {
+      const ra = ranked[a * 2 + 1]!;
+      const rb = ranked[b * 2 + 1]!;
+      return ra !== rb ? ra > rb : this.compareNames(a, b) < 0;
+    };
+    const byWeight = this.byWeightOf(term);
+    term.byRecent = byWeight.map((all, weight) => {
+      if (all.length > RANKED_PREFIX) {
+        const live = all.filter((slot) => isAlive(aliveBits, slot));
+        return Int32Array.from(topIndices(live.length, RANKED_PREFIX, (i, j) => before(live[i]!, live[j]!), () => false, (i) => ranked[live[i]! * 2 + 1]!), (i) => live[i]!);
+      }
+      // Re-sorted from the order it had (mostly in order still) when it has one.
+      const list = Array.from(term.byRecent?.[weight] ?? all).filter((slot) => isAlive(aliveBits, slot));
+      return Int32Array.from(list.sort((a, b) => (a === b ? 0 : before(a, b) ? -1 : 1)));
+    });
+    term.reorder = false;
+    return term.byRecent;
+  }
+
+  /**
+   * A query of one word (as written, by prefix, or corrected) of many terms: the answer of the general path without
+   * visiting every posting. A package's score for one word is the best of quality × weight over the
    * word's terms, so the postings are visited by that value, highest first (each term's postings split by weight):
    * the first visit of a slot sets its word's value for good. Once k slots are scored and the next value, plus the
    * most a name prefix can add, is below the last value visited, no other slot can enter the first k; the rest of the
@@ -1279,7 +1466,7 @@ export class SearchIndex {
    * closeness to a slot matched in its name: every name match is visited before the search may stop (they are among
    * the highest values, for the correction's quality is at least a quarter).
    */
-  private searchOneWord(query: IndexQuery, expansions: Array<[Term, number]>, closeness: boolean): IndexPage {
+  private searchOneWordVisiting(query: IndexQuery, expansions: Array<[Term, number]>, closeness: boolean): IndexPage {
     const { ranked, aliveBits, nameLengths, near } = this;
     // One bit a slot (the per-slot arrays are megabytes at 100,000 packages; these fit a core's cache): visited by a
     // posting (its word's value is final), a name prefix not yet visited, its closeness computed.
