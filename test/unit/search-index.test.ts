@@ -213,6 +213,42 @@ describe('SearchIndex', () => {
     }
   });
 
+  it('keeps the one-word path right through changes of recent downloads, removals, and buckets longer than it keeps in order', () => {
+    const next = random(11);
+    const index = new SearchIndex(100_000);
+    const live: IndexRow[] = [];
+    // `common` is in every description: a bucket of 2,600, longer than the 1,024 a term keeps in ranking order.
+    // Recent downloads take few values, so most ties are broken by name.
+    for (let i = 0; i < 2_600; i++) {
+      const name = next() < 0.3 ? `json-p${i}` : next() < 0.5 ? `common-p${i}` : `pkg-p${i}`;
+      const r = row(name, next() < 0.2 ? ['json'] : [], ['common', next() < 0.5 ? 'parser' : 'stream'], i + 1, Math.floor(next() * 5) * 10);
+      index.upsert(r);
+      live.push(r);
+    }
+    const compare = (label: string) => {
+      for (const word of ['common', 'comon', 'json', 'jsn', 'pars', 'strem', 'commo']) {
+        for (const [offset, limit] of [[0, 20], [0, 100], [990, 30], [1_000, 30], [2_000, 50]] as const) {
+          const query = { words: [word], lexemes: new Map(), name: word, maxEdits: 1, keywords: [], category: null, order: 'relevance' as const, limit, offset };
+          index.useFastPath = false;
+          const general = index.search(query);
+          index.useFastPath = true;
+          const fast = index.search(query);
+          const where = `${label}: ${word} ${offset}+${limit}`;
+          expect(fast.total, where).toBe(general.total);
+          expect(fast.rows.map((r) => r.name), where).toEqual(general.rows.map((r) => r.name));
+        }
+      }
+    };
+    compare('first');
+    // New recent downloads for a third (the same documents: only numbers change), then the first of each bucket
+    // removed (dead slots at the head of what the terms keep in order).
+    for (const [i, r] of live.entries()) if (i % 3 === 0) index.upsert({ ...r, recent_downloads: 1_000 + Math.floor(next() * 5) * 10 });
+    compare('after new recent downloads');
+    const first = index.search({ words: ['common'], lexemes: new Map(), name: '', maxEdits: 0, keywords: [], category: null, order: 'relevance', limit: 600, offset: 0 });
+    for (const r of first.rows) index.remove(r.name.replace(/-/g, '_'));
+    compare('after removals');
+  });
+
   it('intersects the words of a longer query by score, whatever their lengths (merged, galloped, as bitsets, a first word of several terms), without dead packages', () => {
     const next = random(5);
     const index = new SearchIndex(100_000);
