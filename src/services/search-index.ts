@@ -330,12 +330,14 @@ export class SearchIndex {
   private termLengths = new Uint8Array(0);
 
   // Scratch for one query at a time (searches are synchronous once their lexemes are known).
+  /** Per slot, a one-word query's score (scratch). */
+  private scores = new Float64Array(0);
   /**
-   * Per slot, the one-word path's score (at 2 × slot, scratch) and the package's recent downloads (at 2 × slot + 1),
-   * side by side: ranking compares scores and, between equal ones, recent downloads, and a bucket of hundreds of
-   * equal scores read recent downloads from a separate 800 KB array at 100,000 packages, a cache miss each.
+   * Per slot, the package's recent downloads (at most 2^32 - 1: ranking past four billion downloads in 90 days is by
+   * name): 400 KB at 100,000 packages, where each candidate of a query reads its own, so they mostly stay in a core's
+   * cache (beside each score, as they were, they took a cache miss per candidate).
    */
-  private ranked = new Float64Array(0);
+  private recent = new Uint32Array(0);
   /** The one-word path's closeness of each slot it scored. */
   private near = new Float64Array(0);
   /**
@@ -395,9 +397,8 @@ export class SearchIndex {
     const aliveBits = new Int32Array((capacity >>> 5) + 1);
     aliveBits.set(this.aliveBits);
     this.aliveBits = aliveBits;
-    const ranked = new Float64Array(capacity * 2);
-    ranked.set(this.ranked);
-    this.ranked = ranked;
+    this.scores = new Float64Array(capacity);
+    this.recent = grown(this.recent, (n) => new Uint32Array(n));
     this.seqs = grown(this.seqs, (n) => new Float64Array(n));
     this.hashes = grown(this.hashes, (n) => new Uint32Array(n));
     this.nameLengths = grown(this.nameLengths, (n) => new Uint8Array(n));
@@ -461,7 +462,7 @@ export class SearchIndex {
     const hash = hashText(`${canonical}\u0000${document}`);
     let slot = this.slotOf.get(canonical);
     const keepTerms = slot !== undefined && this.hashes[slot] === hash;
-    if (keepTerms && (this.ranked[slot! * 2 + 1] !== Number(row.recent_downloads) || this.stored[slot!]?.name !== row.name)) {
+    if (keepTerms && (this.recent[slot!] !== recentOf(row) || this.stored[slot!]?.name !== row.name)) {
       // Its terms' buckets in ranking order (Term.byRecent) may no longer be.
       const mark = (text: string): void => {
         const id = this.termIds.get(text);
@@ -529,7 +530,7 @@ export class SearchIndex {
     this.stored[s] = stored;
     // Copied out of the string JSON.stringify builds, which holds about half as much again in slack.
     stored.json = Buffer.from(JSON.stringify(packageSummaryView(summaryOf(stored)))).toString();
-    this.ranked[s * 2 + 1] = Number(row.recent_downloads);
+    this.recent[s] = recentOf(row);
     this.seqs[s] = Number(row.search_seq);
     this.nameLengths[s] = Math.min(255, canonical.length);
     this.nameMasks[s] = letterMask(canonical);
@@ -621,7 +622,7 @@ export class SearchIndex {
       if (!isAlive(this.aliveBits, slot)) continue;
       renumber[slot] = next;
       this.stored[next] = this.stored[slot];
-      this.ranked[next * 2 + 1] = this.ranked[slot * 2 + 1]!;
+      this.recent[next] = this.recent[slot]!;
       this.seqs[next] = this.seqs[slot]!;
       this.hashes[next] = this.hashes[slot]!;
       this.nameLengths[next] = this.nameLengths[slot]!;
@@ -650,8 +651,8 @@ export class SearchIndex {
 
   /** Memory held by the index's own structures, roughly (strings and objects estimated), in bytes. */
   estimateBytes(): number {
-    // Per slot: score and recent downloads, seq, closeness; hash, name mask; name length.
-    let bytes = this.capacity * (8 * 4 + 4 + 4 + 1);
+    // Per slot: score, seq, closeness; recent downloads, hash, name mask; name length.
+    let bytes = this.capacity * (8 * 3 + 4 * 3 + 1);
     // Five bitsets (live slots and four of scratch); the general path's matches and candidates.
     bytes += (this.capacity / 8) * 5 + this.found.length * 21 + this.candSlots.length * 21;
     for (const term of this.terms) bytes += 64 + term.text.length * 2 + term.postings.length * 8 + (term.packed?.length ?? 0) * 4 + (term.dense?.length ?? 0) * 4;
@@ -769,7 +770,7 @@ export class SearchIndex {
     }
     const name = query.name;
     this.candidateRoom(m + (name === '' ? 0 : MAX_NAME_PREFIXES));
-    const { found, foundScore, foundName, aliveBits, candSlots, candScore, candRecent, candFlags, ranked, nameLengths } = this;
+    const { found, foundScore, foundName, aliveBits, candSlots, candScore, candRecent, candFlags, recent, nameLengths } = this;
     let c = 0;
     for (let j = 0; j < m; j++) {
       const slot = found[j]!;
@@ -824,7 +825,7 @@ export class SearchIndex {
       if (closeness && (flags & NAMED) !== 0) value += this.closenessOf(slot, name, queryNameMask, query.maxEdits, exactSlot);
       candSlots[kept] = slot;
       candScore[kept] = settled(value);
-      candRecent[kept] = ranked[slot * 2 + 1]!;
+      candRecent[kept] = recent[slot]!;
       kept++;
     }
 
@@ -1306,7 +1307,7 @@ export class SearchIndex {
   private searchOneWord(query: IndexQuery, expansions: Array<[Term, number]>, closeness: boolean): IndexPage {
     const k = query.offset + query.limit;
     if (expansions.length > MAX_RANKED_TERMS || k > RANKED_PREFIX) return this.searchOneWordVisiting(query, expansions, closeness);
-    const { ranked, aliveBits, nameLengths, near, visitedBits, takenBits, nearBits } = this;
+    const { scores, aliveBits, nameLengths, near, visitedBits, takenBits, nearBits } = this;
     const name = query.name;
     const exactSlot = name === '' ? undefined : this.slotOf.get(name);
     const nameMask = closeness ? letterMask(name) : 0;
@@ -1358,8 +1359,8 @@ export class SearchIndex {
       if (i < prefixes) score = score + (0.3 + (0.3 * name.length) / nameLengths[slot]!);
       if (closeness) {
         const bonus = !named ? 0 : i < prefixes ? this.closenessOf(slot, name, nameMask, query.maxEdits, exactSlot) : near[slot]!;
-        ranked[slot * 2] = settled(score + bonus);
-      } else ranked[slot * 2] = settled(score);
+        scores[slot] = settled(score + bonus);
+      } else scores[slot] = settled(score);
     }
 
     const buckets: Array<{ term: Term; weight: number; value: number }> = [];
@@ -1383,7 +1384,7 @@ export class SearchIndex {
         const bit = 1 << (slot & 31);
         if (((takenBits[word]! | nearBits[word]!) & bit) !== 0 || (aliveBits[word]! & bit) === 0) continue;
         nearBits[word]! |= bit;
-        ranked[slot * 2] = score;
+        scores[slot] = score;
         candidates.push(slot);
         taken++;
         others++;
@@ -1435,17 +1436,17 @@ export class SearchIndex {
    */
   private byRecentOf(term: Term): Int32Array[] {
     if (term.byRecent !== undefined && term.reorder !== true) return term.byRecent;
-    const { ranked, aliveBits } = this;
+    const { recent, aliveBits } = this;
     const before = (a: number, b: number): boolean => {
-      const ra = ranked[a * 2 + 1]!;
-      const rb = ranked[b * 2 + 1]!;
+      const ra = recent[a]!;
+      const rb = recent[b]!;
       return ra !== rb ? ra > rb : this.compareNames(a, b) < 0;
     };
     const byWeight = this.byWeightOf(term);
     term.byRecent = byWeight.map((all, weight) => {
       if (all.length > RANKED_PREFIX) {
         const live = all.filter((slot) => isAlive(aliveBits, slot));
-        return Int32Array.from(topIndices(live.length, RANKED_PREFIX, (i, j) => before(live[i]!, live[j]!), () => false, (i) => ranked[live[i]! * 2 + 1]!), (i) => live[i]!);
+        return Int32Array.from(topIndices(live.length, RANKED_PREFIX, (i, j) => before(live[i]!, live[j]!), () => false, (i) => recent[live[i]!]!), (i) => live[i]!);
       }
       // Re-sorted from the order it had (mostly in order still) when it has one.
       const list = Array.from(term.byRecent?.[weight] ?? all).filter((slot) => isAlive(aliveBits, slot));
@@ -1467,7 +1468,7 @@ export class SearchIndex {
    * the highest values, for the correction's quality is at least a quarter).
    */
   private searchOneWordVisiting(query: IndexQuery, expansions: Array<[Term, number]>, closeness: boolean): IndexPage {
-    const { ranked, aliveBits, nameLengths, near } = this;
+    const { scores, aliveBits, nameLengths, near } = this;
     // One bit a slot (the per-slot arrays are megabytes at 100,000 packages; these fit a core's cache): visited by a
     // posting (its word's value is final), a name prefix not yet visited, its closeness computed.
     const { visitedBits, takenBits, nearBits } = this;
@@ -1495,7 +1496,7 @@ export class SearchIndex {
         if (!canonical.startsWith(name)) break;
         const slot = this.nameSlots[at]!;
         takenBits[slot >>> 5]! |= 1 << (slot & 31);
-        ranked[slot * 2] = 0;
+        scores[slot] = 0;
         near[slot] = 0;
         candidates.push(slot);
       }
@@ -1526,12 +1527,12 @@ export class SearchIndex {
         }
         if ((takenBits[word]! & bit) !== 0) {
           visitedBits[word]! |= bit;
-          ranked[slot * 2] = value;
+          scores[slot] = value;
           visited++;
           unvisitedPrefixes--;
         } else if ((aliveBits[word]! & bit) !== 0) {
           visitedBits[word]! |= bit;
-          ranked[slot * 2] = value;
+          scores[slot] = value;
           near[slot] = 0;
           candidates.push(slot);
           visited++;
@@ -1559,10 +1560,10 @@ export class SearchIndex {
     for (let i = 0; i < prefixes; i++) {
       const slot = candidates[i]!;
       // Added as the general path adds it (the same rounding: equal scores stay equal).
-      ranked[slot * 2] = ranked[slot * 2]! + (0.3 + (0.3 * name.length) / nameLengths[slot]!);
+      scores[slot] = scores[slot]! + (0.3 + (0.3 * name.length) / nameLengths[slot]!);
     }
-    if (closeness) for (const slot of candidates) ranked[slot * 2] = settled(ranked[slot * 2]! + near[slot]!);
-    else for (const slot of candidates) ranked[slot * 2] = settled(ranked[slot * 2]!);
+    if (closeness) for (const slot of candidates) scores[slot] = settled(scores[slot]! + near[slot]!);
+    else for (const slot of candidates) scores[slot] = settled(scores[slot]!);
     const total = Math.min(count, this.maxResults);
     const end = Math.min(total, k);
     if (query.offset >= total) return { rows: [], total, json: [] };
@@ -1572,16 +1573,16 @@ export class SearchIndex {
 
   /** The first k of `slots` by relevance (the exact name, then score, recent downloads, name), sorted. */
   private mostRelevant(slots: number[], k: number, exactSlot: number | undefined): number[] {
-    const { ranked } = this;
+    const { scores, recent } = this;
     // Slot a ranks before slot b.
     const before = (a: number, b: number): boolean => {
       if (a === exactSlot) return true;
       if (b === exactSlot) return false;
-      const sa = ranked[a * 2]!;
-      const sb = ranked[b * 2]!;
+      const sa = scores[a]!;
+      const sb = scores[b]!;
       if (sa !== sb) return sa > sb;
-      const ra = ranked[a * 2 + 1]!;
-      const rb = ranked[b * 2 + 1]!;
+      const ra = recent[a]!;
+      const rb = recent[b]!;
       if (ra !== rb) return ra > rb;
       return this.compareNames(a, b) < 0;
     };
@@ -1590,7 +1591,7 @@ export class SearchIndex {
       k,
       (i, j) => before(slots[i]!, slots[j]!),
       (i) => slots[i] === exactSlot,
-      (i) => ranked[slots[i]! * 2]!,
+      (i) => scores[slots[i]!]!,
     ).map((i) => slots[i]!);
   }
 
@@ -1664,6 +1665,11 @@ function markPostings(bits: Int32Array, postings: ArrayLike<number>): void {
     const slot = postings[i]! >>> 2;
     bits[slot >>> 5]! |= 1 << (slot & 31);
   }
+}
+
+/** A package's recent downloads as the index keeps them (Uint32Array: capped at 2^32 - 1). */
+function recentOf(row: IndexRow): number {
+  return Math.min(0xffffffff, Math.max(0, Number(row.recent_downloads)));
 }
 
 /** Whether a slot holds a package, by the bitset of live slots. */
