@@ -397,6 +397,40 @@ describe('SearchIndex', () => {
     expect(names('sedrejson')[0]).toBe('serde-json'); // a typo in the first part
     expect(names('serdejson')[0]).toBe('serde-json'); // as written (a prefix of the joined name)
   });
+
+  it('finds names and joined names by prefixes that go past a long shared start, as they are added and removed', () => {
+    const index = new SearchIndex(100_000);
+    const next = random(9);
+    // Names sharing their first 8 characters and more (`quantumx_…`), with digits and separators after them.
+    const live = new Set<string>();
+    const tails = ['a', 'ab', 'abc', 'b', 'b_1', 'b_12', 'b1', 'ba', 'z', 'z_z', '0', '9_a'];
+    for (let round = 0; round < 3; round++) {
+      for (const tail of tails) {
+        for (const stem of ['quantumx', 'quantumxy', 'quantumx_field', 'quantum']) {
+          const name = `${stem}-${tail}${round}`;
+          const canonical = name.replace(/-/g, '_');
+          if (next() < 0.3 && live.has(canonical)) {
+            index.remove(canonical);
+            live.delete(canonical);
+          } else {
+            index.upsert(row(name, [], ['text'], live.size + 1 + round * 1_000));
+            live.add(canonical);
+          }
+        }
+      }
+      for (const prefix of ['quantum', 'quantumx', 'quantumx_', 'quantumx_b', 'quantumx_b_1', 'quantumxy_a', 'quantumx_field_z', 'quantumx_0', 'quantumx_9']) {
+        const page = index.search({ words: [], lexemes: new Map(), name: prefix, maxEdits: 0, keywords: [], category: null, order: 'name', limit: 100_000, offset: 0 });
+        const expected = [...live].filter((canonical) => canonical.startsWith(prefix)).sort();
+        expect(page.rows.map((r) => r.name.replace(/-/g, '_')).sort(), `round ${round}: ${prefix}`).toEqual(expected);
+      }
+      // A last word past a first part (`quantum`) reaches the joined names by prefix: `quantumxfieldz0` and the like.
+      for (const word of ['quantumxfield', 'quantumxfieldz', 'quantumxyb', 'quantumxb1']) {
+        const page = index.search({ words: [word], lexemes: new Map(), name: '', maxEdits: 0, keywords: [], category: null, order: 'name', limit: 100_000, offset: 0 });
+        const expected = [...live].filter((canonical) => canonical.replace(/_/g, '').startsWith(word)).sort();
+        expect(page.rows.map((r) => r.name.replace(/-/g, '_')).sort(), `round ${round}: ${word}`).toEqual(expected);
+      }
+    }
+  });
 });
 
 describe('the JavaScript stemmer', () => {
