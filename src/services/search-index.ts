@@ -67,17 +67,23 @@ export function editDistance(a: string, b: string, max: number): number {
   let prev = rows[1]!;
   let cur = rows[2]!;
   for (let j = 0; j <= lb; j++) prev[j] = j;
+  // Only the band |i - j| <= max is computed (a cell further off the diagonal is more than max): names compared with
+  // a query of ten letters are about as long, and the band is 7 of their 10 to 13 columns. The cell just outside the
+  // band on either side is set to max + 1 for the next row to read.
   for (let i = 1; i <= la; i++) {
-    cur[0] = i;
-    let rowMin = i;
+    const lo = Math.max(1, i - max);
+    const hi = Math.min(lb, i + max);
+    cur[lo - 1] = lo === 1 ? i : max + 1;
+    let rowMin = lo === 1 ? i : max + 1;
     const ca = a.charCodeAt(i - 1);
-    for (let j = 1; j <= lb; j++) {
+    for (let j = lo; j <= hi; j++) {
       const cb = b.charCodeAt(j - 1);
       let d = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + (ca === cb ? 0 : 1));
       if (i > 1 && j > 1 && ca === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === cb) d = Math.min(d, prevPrev[j - 2]! + 1);
       cur[j] = d;
       if (d < rowMin) rowMin = d;
     }
+    if (hi < lb) cur[hi + 1] = max + 1;
     if (rowMin > max) return max + 1;
     const spare = prevPrev;
     prevPrev = prev;
@@ -325,8 +331,20 @@ class SortedKeys {
       if (keys[mid]! < key) lo = mid + 1;
       else hi = mid;
     }
-    // The texts with the same key share their first 8 characters: the rest orders them.
-    while (lo < keys.length && keys[lo] === key && textAt(lo) < text) lo++;
+    if (keys[lo] !== key) return lo;
+    // The texts with the same key share their first 8 characters (`matrix_v…`: tens of names): the rest orders them.
+    let end = lo;
+    hi = keys.length;
+    while (end < hi) {
+      const mid = (end + hi) >>> 1;
+      if (keys[mid]! <= key) end = mid + 1;
+      else hi = mid;
+    }
+    while (lo < end) {
+      const mid = (lo + end) >>> 1;
+      if (textAt(mid) < text) lo = mid + 1;
+      else end = mid;
+    }
     return lo;
   }
 }

@@ -20,6 +20,33 @@ describe('editDistance (optimal string alignment)', () => {
     expect(editDistance('ab', 'abcdef', 2)).toBe(3);
     expect(editDistance('', 'abc', 3)).toBe(3);
   });
+
+  it('agrees with the full optimal string alignment table on random pairs (capped at the bound plus one)', () => {
+    const full = (a: string, b: string): number => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+      for (let i = 1; i <= a.length; i++) {
+        for (let j = 1; j <= b.length; j++) {
+          d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+          if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+        }
+      }
+      return d[a.length]![b.length]!;
+    };
+    const next = random(21);
+    const word = (): string => Array.from({ length: Math.floor(next() * 14) }, () => 'abcde_'[Math.floor(next() * 6)]).join('');
+    for (let n = 0; n < 5_000; n++) {
+      const a = word();
+      // Often a near copy of the first (edits, swaps), so that small distances are common.
+      let b = next() < 0.5 ? word() : a;
+      for (let e = Math.floor(next() * 4); e > 0 && b.length > 1; e--) {
+        const at = Math.floor(next() * (b.length - 1));
+        const kind = Math.floor(next() * 3);
+        b = kind === 0 ? b.slice(0, at) + b[at + 1] + b[at] + b.slice(at + 2) : kind === 1 ? b.slice(0, at) + b.slice(at + 1) : b.slice(0, at) + 'x' + b.slice(at);
+      }
+      const max = Math.floor(next() * 5);
+      expect(editDistance(a, b, max), `${a} ${b} ${max}`).toBe(Math.min(full(a, b), max + 1));
+    }
+  });
 });
 
 describe('forEachLexeme', () => {
