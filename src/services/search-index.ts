@@ -411,9 +411,12 @@ export class SearchIndex {
    * correction to one of these is looked for only among those whose first part or whose rest the word has as written:
    * a typo in either half is found (`serdejsn`, `sedrejson`), one spanning both is not; scanning every joined name (one
    * per package with a separator in its name) would cost a pass over most of the registry for each word corrected.
+   * Each list is kept in order of length (a bulk load sorts them once, at its end), so that only the names whose
+   * length allows the edits are read: at 100,000 packages a common rest (`x`, `rs`) lists thousands of names.
    */
   private readonly joinedByFirst = new Map<string, number[]>();
   private readonly joinedByRest = new Map<string, number[]>();
+  private joinedListsSorted = true;
   private masks = new Int32Array(0);
   /** Each term's length (at most 255), beside its mask: most candidates for a correction are told apart without reading the term. */
   private termLengths = new Uint8Array(0);
@@ -530,14 +533,33 @@ export class SearchIndex {
     if (joinedFirst > 0) {
       const first = text.slice(0, joinedFirst);
       const rest = text.slice(joinedFirst);
-      const byFirst = this.joinedByFirst.get(first);
-      if (byFirst === undefined) this.joinedByFirst.set(first, [id]);
-      else byFirst.push(id);
-      const byRest = this.joinedByRest.get(rest);
-      if (byRest === undefined) this.joinedByRest.set(rest, [id]);
-      else byRest.push(id);
+      this.addByLength(this.joinedByFirst, first, id);
+      this.addByLength(this.joinedByRest, rest, id);
     } else (this.byLength[text.length] ??= []).push(id);
     return id;
+  }
+
+  /** Adds a joined name to a list of joinedByFirst or joinedByRest, in order of length (after those as long). */
+  private addByLength(lists: Map<string, number[]>, key: string, id: number): void {
+    const list = lists.get(key);
+    if (list === undefined) lists.set(key, [id]);
+    else if (this.bulk) {
+      list.push(id);
+      this.joinedListsSorted = false;
+    } else list.splice(this.firstLongerThan(list, this.termLengths[id]!), 0, id);
+  }
+
+  /** The position in a list kept in order of length of the first term longer than `length`. */
+  private firstLongerThan(list: number[], length: number): number {
+    const { termLengths } = this;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (termLengths[list[mid]!]! <= length) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** Adds or replaces a package (removes it when it is not available). */
@@ -651,6 +673,13 @@ export class SearchIndex {
     if (!this.nameSlotsValid) {
       this.nameSlots = this.names.map((canonical) => this.slotOf.get(canonical) ?? -1);
       this.nameSlotsValid = true;
+    }
+    if (!this.joinedListsSorted) {
+      const { termLengths } = this;
+      const byLength = (a: number, b: number) => termLengths[a]! - termLengths[b]!; // stable: ids in order within a length
+      for (const list of this.joinedByFirst.values()) list.sort(byLength);
+      for (const list of this.joinedByRest.values()) list.sort(byLength);
+      this.joinedListsSorted = true;
     }
     if (!this.termsSorted) {
       const { terms } = this;
@@ -831,16 +860,20 @@ export class SearchIndex {
       for (let length = Math.max(1, word.length - edits); length <= word.length + edits; length++) {
         for (const id of this.byLength[length] ?? []) consider(id);
       }
-      // A joined name that has become a plain lexeme is among byLength already.
+      // Only the names whose length allows the edits (the lists are in order of length). A joined name that has become
+      // a plain lexeme is among byLength already.
       for (const list of joined) {
-        for (const id of list) {
-          if (Math.abs(termLengths[id]! - word.length) > edits) continue;
+        for (let at = this.firstLongerThan(list, word.length - edits - 1); at < list.length; at++) {
+          const id = list[at]!;
+          if (termLengths[id]! > word.length + edits) break;
+          if (popcount(masks[id]! ^ mask) > 2 * edits) continue;
           if (this.terms[id]!.joinedFirst > 0) consider(id);
         }
       }
       if (found.size > 0) {
+        // The most used first; between equals, in text order (not in the order the lists were read).
         return [...found]
-          .sort((a, b) => b.postings.length - a.postings.length)
+          .sort((a, b) => b.postings.length - a.postings.length || (a.text < b.text ? -1 : a.text > b.text ? 1 : 0))
           .slice(0, MAX_CORRECTIONS)
           .map((term) => [term, edits]);
       }

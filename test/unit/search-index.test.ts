@@ -425,6 +425,24 @@ describe('SearchIndex', () => {
     expect(names('serdejson')[0]).toBe('serde-json'); // as written (a prefix of the joined name)
   });
 
+  it('corrects a typo in a joined name among many of every length with the same rest, added one at a time or in bulk', () => {
+    // The longest first: the lists a typo is looked for in are kept in order of length, not of arrival.
+    const firsts = [...new Set(VOCABULARY)].filter((word) => word !== 'serde').sort((a, b) => b.length - a.length || (a < b ? -1 : 1));
+    for (const bulk of [false, true]) {
+      const index = new SearchIndex(100);
+      index.bulk = bulk;
+      firsts.forEach((first, i) => index.upsert(row(`${first}-json`, [], ['text'], 10 + i)));
+      index.upsert(row('serde-json', [], ['text'], 1));
+      firsts.forEach((first, i) => index.upsert(row(`serde-${first}`, [], ['text'], 1_000 + i)));
+      index.bulk = false;
+      index.sortIfNeeded();
+      const names = (word: string) =>
+        index.search({ words: [word], lexemes: new Map(), name: word, maxEdits: 2, keywords: [], category: null, order: 'relevance', limit: 5, offset: 0 }).rows.map((r) => r.name);
+      expect(names('sedrejson')[0], `bulk ${bulk}`).toBe('serde-json'); // among the names whose rest is json
+      expect(names('serdejsn')[0], `bulk ${bulk}`).toBe('serde-json'); // among the names whose first part is serde
+    }
+  });
+
   it('finds names and joined names by prefixes that go past a long shared start, as they are added and removed', () => {
     const index = new SearchIndex(100_000);
     const next = random(9);
