@@ -40,6 +40,8 @@ const GALLOP_RATIO = 256;
 const PAIRED_TERMS = 4;
 /** A one-word query of more terms than this (a prefix of many joined names) visits its buckets (searchOneWordVisiting). */
 const MAX_RANKED_TERMS = 16;
+/** An empty list of slots, shared. */
+const NO_SLOTS = new Int32Array(0);
 /** How many of a bucket Term.byRecent keeps in ranking order (at least the most a page reaches, MAX_SEARCH_RESULTS). */
 const RANKED_PREFIX = 1_024;
 /** A general-path candidate's flags: a word matched its name (weight A); its name starts with the query's. */
@@ -160,7 +162,10 @@ interface Term {
   postings: number[];
   /** For a name with its separators taken out: the length of its first part (a shorter prefix is found by that part). */
   joinedFirst: number;
-  /** Its postings' slots by weight code (D 0 … A 3), made when a one-word search first needs them; dropped by a change. */
+  /**
+   * Its postings' slots by weight code (D 0 … A 3), made when a one-word search first needs them (and kept for a
+   * term of PACKED_POSTINGS or more); dropped by a change.
+   */
   byWeight?: Int32Array[] | undefined;
   /**
    * Its postings as an Int32Array (half the bytes of the array's), made when the general path first reads a term of
@@ -178,8 +183,8 @@ interface Term {
   /**
    * Its postings' slots by weight code as byWeight, each list in ranking order among equals (recent downloads, most
    * first, then name), made when a one-word search first needs them: the best of a bucket of equal scores are its
-   * first. Dropped by a change of postings; re-sorted (from the order it had: nearly sorted, so quickly) once
-   * `reorder` says a package of the term has changed its recent downloads or its name.
+   * first. Kept as byWeight is; dropped by a change of postings; re-sorted (from the order it had: nearly sorted, so
+   * quickly) once `reorder` says a package of the term has changed its recent downloads or its name.
    */
   byRecent?: Int32Array[] | undefined;
   reorder?: boolean;
@@ -441,10 +446,9 @@ export class SearchIndex {
   private foundScore = new Float64Array(1024);
   private foundWord = new Float64Array(1024);
   private foundName = new Uint8Array(1024);
-  /** The general path's candidates: slot, score, recent downloads and flags (NAMED, PREFIX), in arrays of their own. */
+  /** The general path's candidates: slot, score and flags (NAMED, PREFIX), in arrays of their own. */
   private candSlots = new Int32Array(1024);
   private candScore = new Float64Array(1024);
-  private candRecent = new Float64Array(1024);
   private candFlags = new Uint8Array(1024);
   /** One bit a slot: the union of a first word's terms. Left all zero between queries. */
   private bits = new Int32Array(0);
@@ -788,7 +792,7 @@ export class SearchIndex {
     // Per slot: score, seq, closeness; recent downloads, hash, name mask; name length.
     let bytes = this.capacity * (8 * 3 + 4 * 3 + 1);
     // Five bitsets (live slots and four of scratch); the general path's matches and candidates.
-    bytes += (this.capacity / 8) * 5 + this.found.length * 21 + this.candSlots.length * 21;
+    bytes += (this.capacity / 8) * 5 + this.found.length * 21 + this.candSlots.length * 13;
     for (const term of this.terms) bytes += 64 + term.text.length * 2 + term.postings.length * 8 + (term.packed?.length ?? 0) * 4 + (term.dense?.length ?? 0) * 4;
     bytes += this.names.length * 56 + (this.sortedTerms.length + this.sortedJoined.length * 2) * 8; // and their sort keys
     for (let slot = 0; slot < this.used; slot++) {
@@ -890,9 +894,9 @@ export class SearchIndex {
       return this.searchOneWord(query, expanded.perWord[0]!, closeness);
     }
 
-    // The candidates, in arrays of their own (slot, score, recent downloads, whether a word matched the name, whether
-    // the name starts with the query's): a query then touches each candidate's slot in the per-slot arrays once or
-    // twice, not in five arrays of megabytes (at 100,000 packages each such read is a cache miss).
+    // The candidates, in arrays of their own (slot, score, whether a word matched the name, whether the name starts
+    // with the query's): a query then touches a candidate's slot in the per-slot arrays once or twice at most, not in
+    // five arrays of megabytes (at 100,000 packages each such read is a cache miss).
     let m = 0;
     if (expanded !== null) {
       // Rarest word first: the candidates can only shrink.
@@ -908,7 +912,7 @@ export class SearchIndex {
     }
     const name = query.name;
     this.candidateRoom(m + (name === '' ? 0 : MAX_NAME_PREFIXES));
-    const { found, foundScore, foundName, aliveBits, candSlots, candScore, candRecent, candFlags, recent, nameLengths } = this;
+    const { found, foundScore, foundName, aliveBits, candSlots, candScore, candFlags, nameLengths } = this;
     let c = 0;
     for (let j = 0; j < m; j++) {
       const slot = found[j]!;
@@ -963,7 +967,6 @@ export class SearchIndex {
       if (closeness && (flags & NAMED) !== 0) value += this.closenessOf(slot, name, queryNameMask, query.maxEdits, exactSlot);
       candSlots[kept] = slot;
       candScore[kept] = settled(value);
-      candRecent[kept] = recent[slot]!;
       kept++;
     }
 
@@ -994,16 +997,16 @@ export class SearchIndex {
     while (size < n) size *= 2;
     this.candSlots = new Int32Array(size);
     this.candScore = new Float64Array(size);
-    this.candRecent = new Float64Array(size);
     this.candFlags = new Uint8Array(size);
   }
 
   /**
    * The first k of the general path's first `n` candidates by relevance (the exact name, then score, recent downloads,
-   * name), as slots, sorted: mostRelevant over the candidate arrays.
+   * name), as slots, sorted: mostRelevant over the candidate arrays. A candidate's recent downloads are read only
+   * when its score ties another's: most are told apart by score alone, and each read is a cache miss at 100,000.
    */
   private bestCandidates(n: number, k: number, exactSlot: number | undefined): number[] {
-    const { candSlots, candScore, candRecent } = this;
+    const { candSlots, candScore, recent } = this;
     const exact = exactSlot === undefined ? -1 : exactSlot;
     // Candidate a ranks before candidate b.
     const before = (a: number, b: number): boolean => {
@@ -1014,8 +1017,8 @@ export class SearchIndex {
       const x = candScore[a]!;
       const y = candScore[b]!;
       if (x !== y) return x > y;
-      const ra = candRecent[a]!;
-      const rb = candRecent[b]!;
+      const ra = recent[sa]!;
+      const rb = recent[sb]!;
       if (ra !== rb) return ra > rb;
       return this.compareNames(sa, sb) < 0;
     };
@@ -1418,14 +1421,19 @@ export class SearchIndex {
   /** Off in tests that compare the one-word path with the general one. */
   useFastPath = true;
 
+  /**
+   * A term's slots by weight code (Term.byWeight). Kept only for a term of PACKED_POSTINGS or more: a rare term's
+   * are made again at little cost, and keeping them for every name a query corrects to (joined names, one posting
+   * each) would add four arrays per name touched, for good, to the old generation.
+   */
   private byWeightOf(term: Term): Int32Array[] {
     if (term.byWeight !== undefined) return term.byWeight;
     const counts = [0, 0, 0, 0];
     for (const entry of term.postings) counts[entry & 3]!++;
-    const lists = counts.map((count) => new Int32Array(count));
+    const lists = counts.map((count) => (count === 0 ? NO_SLOTS : new Int32Array(count)));
     const fill = [0, 0, 0, 0];
     for (const entry of term.postings) lists[entry & 3]![fill[entry & 3]!++] = entry >>> 2;
-    term.byWeight = lists;
+    if (term.postings.length >= PACKED_POSTINGS) term.byWeight = lists;
     return lists;
   }
 
@@ -1574,6 +1582,7 @@ export class SearchIndex {
    */
   private byRecentOf(term: Term): Int32Array[] {
     if (term.byRecent !== undefined && term.reorder !== true) return term.byRecent;
+    const keep = term.postings.length >= PACKED_POSTINGS; // as byWeight
     const { recent, aliveBits } = this;
     const before = (a: number, b: number): boolean => {
       const ra = recent[a]!;
@@ -1581,7 +1590,8 @@ export class SearchIndex {
       return ra !== rb ? ra > rb : this.compareNames(a, b) < 0;
     };
     const byWeight = this.byWeightOf(term);
-    term.byRecent = byWeight.map((all, weight) => {
+    const ordered = byWeight.map((all, weight) => {
+      if (all.length === 0) return NO_SLOTS;
       if (all.length > RANKED_PREFIX) {
         const live = all.filter((slot) => isAlive(aliveBits, slot));
         return Int32Array.from(topIndices(live.length, RANKED_PREFIX, (i, j) => before(live[i]!, live[j]!), () => false, (i) => recent[live[i]!]!), (i) => live[i]!);
@@ -1590,8 +1600,11 @@ export class SearchIndex {
       const list = Array.from(term.byRecent?.[weight] ?? all).filter((slot) => isAlive(aliveBits, slot));
       return Int32Array.from(list.sort((a, b) => (a === b ? 0 : before(a, b) ? -1 : 1)));
     });
-    term.reorder = false;
-    return term.byRecent;
+    if (keep) {
+      term.byRecent = ordered;
+      term.reorder = false;
+    }
+    return ordered;
   }
 
   /**
