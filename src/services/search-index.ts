@@ -975,9 +975,9 @@ export class SearchIndex {
     let page: number[];
     if (query.offset >= total) page = [];
     // The best `end` by relevance are the best `end` of the best maxResults.
-    else if (query.order === 'relevance') page = this.bestCandidates(kept, end, exactSlot).slice(query.offset, end);
+    else if (query.order === 'relevance') page = this.mostRelevant(candSlots, kept, (i) => candScore[i]!, end, exactSlot).slice(query.offset, end);
     else {
-      const best = kept > this.maxResults ? this.bestCandidates(kept, this.maxResults, exactSlot) : Array.from(candSlots.subarray(0, kept));
+      const best = kept > this.maxResults ? this.mostRelevant(candSlots, kept, (i) => candScore[i]!, this.maxResults, exactSlot) : Array.from(candSlots.subarray(0, kept));
       const { stored } = this;
       const order =
         query.order === 'downloads'
@@ -998,31 +998,6 @@ export class SearchIndex {
     this.candSlots = new Int32Array(size);
     this.candScore = new Float64Array(size);
     this.candFlags = new Uint8Array(size);
-  }
-
-  /**
-   * The first k of the general path's first `n` candidates by relevance (the exact name, then score, recent downloads,
-   * name), as slots, sorted: mostRelevant over the candidate arrays. A candidate's recent downloads are read only
-   * when its score ties another's: most are told apart by score alone, and each read is a cache miss at 100,000.
-   */
-  private bestCandidates(n: number, k: number, exactSlot: number | undefined): number[] {
-    const { candSlots, candScore, recent } = this;
-    const exact = exactSlot === undefined ? -1 : exactSlot;
-    // Candidate a ranks before candidate b.
-    const before = (a: number, b: number): boolean => {
-      const sa = candSlots[a]!;
-      const sb = candSlots[b]!;
-      if (sa === exact) return true;
-      if (sb === exact) return false;
-      const x = candScore[a]!;
-      const y = candScore[b]!;
-      if (x !== y) return x > y;
-      const ra = recent[sa]!;
-      const rb = recent[sb]!;
-      if (ra !== rb) return ra > rb;
-      return this.compareNames(sa, sb) < 0;
-    };
-    return topIndices(n, k, before, (i) => candSlots[i] === exact, (i) => candScore[i]!).map((i) => candSlots[i]!);
   }
 
   /** Room for `n` matches in the general path's arrays. */
@@ -1556,7 +1531,7 @@ export class SearchIndex {
     const total = Math.min(count, this.maxResults);
     const end = Math.min(total, k);
     if (query.offset >= total) return { rows: [], total, json: [] };
-    return this.page(this.mostRelevant(candidates, end, exactSlot).slice(query.offset, end), total);
+    return this.page(this.mostRelevant(candidates, candidates.length, (i) => scores[candidates[i]!]!, end, exactSlot).slice(query.offset, end), total);
   }
 
   /** A slot's weight code in a term (through its bitset when it is common, else by bisection), or -1 when it has none. */
@@ -1718,32 +1693,33 @@ export class SearchIndex {
     const total = Math.min(count, this.maxResults);
     const end = Math.min(total, k);
     if (query.offset >= total) return { rows: [], total, json: [] };
-    const page = this.mostRelevant(candidates, end, exactSlot).slice(query.offset, end);
+    const page = this.mostRelevant(candidates, candidates.length, (i) => scores[candidates[i]!]!, end, exactSlot).slice(query.offset, end);
     return this.page(page, total);
   }
 
-  /** The first k of `slots` by relevance (the exact name, then score, recent downloads, name), sorted. */
-  private mostRelevant(slots: number[], k: number, exactSlot: number | undefined): number[] {
-    const { scores, recent } = this;
-    // Slot a ranks before slot b.
-    const before = (a: number, b: number): boolean => {
-      if (a === exactSlot) return true;
-      if (b === exactSlot) return false;
-      const sa = scores[a]!;
-      const sb = scores[b]!;
-      if (sa !== sb) return sa > sb;
+  /**
+   * The first k of the first `n` of `slots` by relevance (the exact name, then `score` of each one's place in the list,
+   * recent downloads, name), as slots, sorted. Recent downloads are read only when two scores tie: most slots are told
+   * apart by score alone, and each read is a cache miss at 100,000 packages.
+   */
+  private mostRelevant(slots: ArrayLike<number>, n: number, score: (i: number) => number, k: number, exactSlot: number | undefined): number[] {
+    const { recent } = this;
+    const exact = exactSlot === undefined ? -1 : exactSlot;
+    // The slot at i ranks before the slot at j.
+    const before = (i: number, j: number): boolean => {
+      const a = slots[i]!;
+      const b = slots[j]!;
+      if (a === exact) return true;
+      if (b === exact) return false;
+      const x = score(i);
+      const y = score(j);
+      if (x !== y) return x > y;
       const ra = recent[a]!;
       const rb = recent[b]!;
       if (ra !== rb) return ra > rb;
       return this.compareNames(a, b) < 0;
     };
-    return topIndices(
-      slots.length,
-      k,
-      (i, j) => before(slots[i]!, slots[j]!),
-      (i) => slots[i] === exactSlot,
-      (i) => scores[slots[i]!]!,
-    ).map((i) => slots[i]!);
+    return topIndices(n, k, before, (i) => slots[i] === exact, score).map((i) => slots[i]!);
   }
 
   private compareNames(a: number, b: number): number {
