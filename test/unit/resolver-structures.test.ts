@@ -70,20 +70,20 @@ describe('PartialSolution', () => {
 describe('DecisionQueue', () => {
   it('gives the packages in the order of a plain sort, whatever the updates', () => {
     const refs = packages(8);
-    const update = fc.record({ pkg: fc.nat(7), conflicts: fc.nat(3), count: fc.nat(5) });
+    const update = fc.record({ pkg: fc.nat(7), count: fc.nat(5) });
     fc.assert(
       fc.property(fc.array(update, { maxLength: 40 }), fc.array(fc.nat(7), { maxLength: 8 }), (updates, decided) => {
         const queue = new DecisionQueue();
-        const latest = new Map<PackageRef, { conflicts: number; count: number; found: number }>();
-        for (const { pkg, conflicts, count } of updates) {
+        const latest = new Map<PackageRef, { count: number; found: number }>();
+        for (const { pkg, count } of updates) {
           const ref = refs[pkg]!;
-          queue.update(ref, conflicts, count);
-          latest.set(ref, { conflicts, count, found: latest.get(ref)?.found ?? latest.size });
+          queue.update(ref, count);
+          latest.set(ref, { count, found: latest.get(ref)?.found ?? latest.size });
         }
         const pending = new Set([...latest.keys()].filter((ref) => !decided.includes(ref.index)));
         const expected = [...pending].sort((x, y) => {
           const [p, q] = [latest.get(x)!, latest.get(y)!];
-          return q.conflicts - p.conflicts || p.count - q.count || q.found - p.found;
+          return p.count - q.count || p.found - q.found;
         });
         const order: PackageRef[] = [];
         for (let next = queue.best((ref) => pending.has(ref)); next !== null; next = queue.best((ref) => pending.has(ref))) {

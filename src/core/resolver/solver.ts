@@ -59,8 +59,6 @@ export class Solver {
    * adjacent versions share them.
    */
   private readonly sharedIncompatibilities: Array<Map<Dependency, Map<number, Incompatibility>> | undefined> = [];
-  /** How many times each package took part in conflict resolution: the first key of the decision order. */
-  private readonly conflicts: number[] = [];
   /** Propagation's packages still to look at, and the same as a set (kept from one propagation to the next). */
   private readonly changed: PackageRef[] = [];
   private readonly queued = new Set<PackageRef>();
@@ -248,17 +246,14 @@ export class Solver {
   private resolveConflict(conflict: Incompatibility): void {
     let incompatibility = conflict;
     let learned = false;
-    const involved = new Set<PackageRef>();
     for (;;) {
       this.budget.checkTime();
       if (isTerminal(incompatibility, this.root)) throw new NoSolution(incompatibility);
-      for (const term of incompatibility.terms) involved.add(term.pkg);
       const { pkg, satisfier, satisfierLevel, previousLevel } = this.solution.satisfierSearch(incompatibility);
       if (satisfier.cause === null || previousLevel < satisfierLevel) {
-        for (const p of involved) this.conflicts[p.index] = (this.conflicts[p.index] ?? 0) + 1;
         // Chronological: only the satisfier's level goes. The incompatibility is then almost satisfied, and what
         // it implies holds from `previousLevel` on, so it survives backtracking down to there.
-        this.backtrack(Math.max(previousLevel, satisfierLevel - 1), involved);
+        this.backtrack(Math.max(previousLevel, satisfierLevel - 1));
         if (learned) this.add(incompatibility);
         else this.fresh.push(incompatibility);
         return;
@@ -268,13 +263,12 @@ export class Solver {
     }
   }
 
-  /** Backtracks to `level`, then requeues what changed, and the packages whose priority `also` changed. */
-  private backtrack(level: number, also: Iterable<PackageRef>): void {
+  /** Backtracks to `level`, then requeues what changed. */
+  private backtrack(level: number): void {
     const changed = this.solution.backtrack(level);
     // What is left of a package's assignments satisfies fewer groups than before, all of them looked at already
     // (and those whose result backtracking undid are looked at again below).
     for (const pkg of changed) this.examined[pkg.index] = this.solution.accumulated(pkg);
-    for (const pkg of also) changed.add(pkg);
     for (const pkg of changed) {
       this.requeue(pkg);
       // A real package may have lost its decision, which its virtual packages' candidates depend on.
@@ -318,7 +312,7 @@ export class Solver {
 
   /** Puts a package that waits for a decision back in the queue with its current candidate count. */
   private requeue(pkg: PackageRef): void {
-    if (this.solution.isPending(pkg)) this.queue.update(pkg, this.conflicts[pkg.index] ?? 0, this.candidateCount(pkg));
+    if (this.solution.isPending(pkg)) this.queue.update(pkg, this.candidateCount(pkg));
   }
 
   private requeueVirtuals(pkg: RealPackage): void {
