@@ -47,6 +47,8 @@ const MAX_CACHED_WORDS = 100_000;
 /** After a failed build, searches stay in SQL this long before one tries again. */
 const BUILD_RETRY_MS = 30_000;
 const PREWARM_WORDS = 100_000;
+/** Terms looked at per turn of the event loop when their copies are made after a build (SearchIndex.prepareTerms). */
+const PREPARE_TERMS = 200;
 /** Words the index answers: ASCII letters and digits (anything else is left to SQL, whose parser decides). */
 const INDEXABLE_WORD = /^[a-z0-9]+$/;
 /** Words the JavaScript stemmer reads (search-index-stem.ts); words with digits are asked of the database once. */
@@ -125,6 +127,7 @@ class IndexedCatalog {
           this.state = 'ready';
           this.buildMs = Date.now() - started;
           this.logger.info({ packages: this.index!.size, ms: this.buildMs }, 'search index built');
+          void this.prepareTerms(this.index!);
         },
         (error: unknown) => {
           this.state = 'failed';
@@ -166,6 +169,17 @@ class IndexedCatalog {
     this.lastCatchUp = 0;
     this.lastReconcile = Date.now();
     await this.prewarm(index);
+  }
+
+  /**
+   * Makes the common terms' copies (SearchIndex.prepareTerms) once the index serves, a few hundred terms a turn of
+   * the event loop: searches go on meanwhile and make what is not made yet themselves, as before.
+   */
+  private async prepareTerms(index: SearchIndex): Promise<void> {
+    for (let next = 0; next >= 0 && this.index === index; ) {
+      next = index.prepareTerms(next, PREPARE_TERMS);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
   }
 
   /** The English forms of the words of keywords and descriptions, read once, so most queries need no query. */

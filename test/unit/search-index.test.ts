@@ -276,6 +276,50 @@ describe('SearchIndex', () => {
     compare('after removals');
   });
 
+  it('answers the same with the common terms made ahead (prepareTerms, a few at a time) as without, through later changes', () => {
+    const next = random(17);
+    const vocabulary = [...new Set(VOCABULARY)].slice(0, 40);
+    const pick = () => vocabulary[Math.floor(next() * vocabulary.length)]!;
+    const prepared = new SearchIndex(100_000);
+    const plain = new SearchIndex(100_000);
+    const rows: IndexRow[] = [];
+    // `common` is in every description (a bucket longer than the 1,024 kept in order, and a bitset); the rest of
+    // the vocabulary gives terms on either side of the 64 postings from which copies are kept.
+    for (let i = 0; i < 2_600; i++) {
+      const r = row(`${pick()}-${pick()}-p${i}`, next() < 0.3 ? [pick()] : [], ['common', pick(), pick()], i + 1, Math.floor(next() * 5) * 10);
+      prepared.upsert(r);
+      plain.upsert(r);
+      rows.push(r);
+    }
+    let steps = 0;
+    for (let at = 0; at >= 0; steps++) at = prepared.prepareTerms(at, 7);
+    expect(steps).toBeGreaterThan(2);
+    const compare = (label: string) => {
+      const queries = [['common'], ['comon'], [vocabulary[0]!], [vocabulary[3]!.slice(0, 3)], ['common', vocabulary[5]!], [vocabulary[1]!, vocabulary[2]!], [vocabulary[6]!, 'common']];
+      for (const words of queries) {
+        for (const [offset, limit] of [[0, 20], [1_000, 30]] as const) {
+          const query = { words, lexemes: new Map(), name: words.join('_'), maxEdits: 1, keywords: [], category: null, order: 'relevance' as const, limit, offset };
+          const [a, b] = [prepared.search(query), plain.search(query)];
+          const where = `${label}: ${words.join(' ')} ${offset}+${limit}`;
+          expect(a.total, where).toBe(b.total);
+          expect(a.rows.map((r) => r.name), where).toEqual(b.rows.map((r) => r.name));
+        }
+      }
+    };
+    compare('made ahead');
+    // Changes after the copies were made: new recent downloads, removals, new packages (new postings).
+    for (const [i, r] of rows.entries()) {
+      const changed = { ...r, recent_downloads: 500 + Math.floor(next() * 5) * 10 };
+      if (i % 4 === 0) for (const index of [prepared, plain]) index.upsert(changed);
+      if (i % 9 === 0) for (const index of [prepared, plain]) index.remove(r.canonical_name);
+    }
+    for (let i = 0; i < 300; i++) {
+      const r = row(`${pick()}-new${i}`, [], ['common', pick()], 10_000 + i, 40);
+      for (const index of [prepared, plain]) index.upsert(r);
+    }
+    compare('after changes');
+  });
+
   it('intersects the words of a longer query by score, whatever their lengths (merged, galloped, as bitsets, a first word of several terms), without dead packages', () => {
     const next = random(5);
     const index = new SearchIndex(100_000);
