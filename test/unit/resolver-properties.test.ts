@@ -199,6 +199,10 @@ async function check(world: World): Promise<void> {
   const rootSpec = { name: ROOT, version: world.root.vers, dependencies: world.root.deps, features: world.root.features };
   const result = await solve(rootSpec, provider, world.options);
   expect(await solve(rootSpec, provider, world.options)).toEqual(result);
+  // A provider that answers later (as the index over HTTP or the database does): the solver waits only for first
+  // reads, and must reach the same answer whichever reads wait.
+  const later = { versions: (name: string) => new Promise<IndexEntry[]>((resolve) => setImmediate(() => resolve(world.packages.get(name) ?? []))) };
+  expect(await solve(rootSpec, later, world.options)).toEqual(result);
   const solvable = oracle(world);
   if (!result.ok) {
     expect(result.code, result.message).toBe('resolution_failed');

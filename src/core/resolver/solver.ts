@@ -85,9 +85,12 @@ export class Solver {
       for (;;) {
         this.budget.checkTime();
         this.propagate(next);
-        if (this.ahead.length > 0 && (await this.lookAhead())) {
-          next = [];
-          continue;
+        if (this.ahead.length > 0) {
+          const added = this.lookAhead();
+          if (added instanceof Promise ? await added : added) {
+            next = [];
+            continue;
+          }
         }
         const pkg = this.queue.best(this.isPending);
         if (pkg === null) {
@@ -293,8 +296,7 @@ export class Solver {
    * On registries whose resolutions conflict at every turn (bench/resolver.mjs, every dependency recent, 1,000 to
    * 3,000 packages) this cut the solve time of the slowest by two to four times. Returns whether anything was added.
    */
-  private async lookAhead(): Promise<boolean> {
-    const before = this.fresh.length;
+  private lookAhead(before = this.fresh.length): boolean | Promise<boolean> {
     for (let pkg = this.ahead.pop(); pkg !== undefined; pkg = this.ahead.pop()) {
       // Not the root: it is decided first, at level 1, which conflict resolution counts on.
       if (pkg === this.root.pkg || !this.solution.isPending(pkg)) continue;
@@ -302,7 +304,9 @@ export class Solver {
       if (typeof choice !== 'number' || this.lookedAhead[pkg.index] === choice + 1) continue;
       this.lookedAhead[pkg.index] = choice + 1;
       if (this.versionIncompatibilities.has(this.registry.dependencies(pkg, choice))) continue;
-      await this.dependencyIncompatibilities(pkg, choice, this.registry.records(pkg.base)[choice]!);
+      const made = this.dependencyIncompatibilities(pkg, choice, this.registry.records(pkg.base)[choice]!);
+      // Only a package read for the first time makes it wait; the rest goes on from there.
+      if (made instanceof Promise) return made.then(() => this.lookAhead(before));
     }
     return this.fresh.length > before;
   }
@@ -341,9 +345,9 @@ export class Solver {
       return [pkg];
     }
     const record = this.registry.records(pkg.base)[choice]!;
-    const made = this.versionIncompatibilities.get(this.registry.dependencies(pkg, choice));
-    if (made !== undefined) return this.decideWith(pkg, choice, record, made);
-    return this.dependencyIncompatibilities(pkg, choice, record).then((incompatibilities) => this.decideWith(pkg, choice, record, incompatibilities));
+    const made = this.dependencyIncompatibilities(pkg, choice, record);
+    if (made instanceof Promise) return made.then((incompatibilities) => this.decideWith(pkg, choice, record, incompatibilities));
+    return this.decideWith(pkg, choice, record, made);
   }
 
   private decideWith(pkg: PackageRef, choice: number, record: VersionRecord, { dependencies, impossible }: VersionIncompatibilities): readonly PackageRef[] {
@@ -421,17 +425,37 @@ export class Solver {
   /**
    * The incompatibilities for the dependencies of `pkg` at `position` (solver.md, "Decision Making"), or for a
    * version that cannot be used, the one that rules it out. Made once per version, and each dependency's shared
-   * with the adjacent versions that have it too.
+   * with the adjacent versions that have it too. Synchronous unless a dependency's package must be read first (a
+   * promise and a turn of the microtask queue for each of the thousands of versions a solve looks at cost about a
+   * tenth of a registry's first reads).
    */
-  private async dependencyIncompatibilities(pkg: PackageRef, position: number, record: VersionRecord): Promise<VersionIncompatibilities> {
+  private dependencyIncompatibilities(pkg: PackageRef, position: number, record: VersionRecord): VersionIncompatibilities | Promise<VersionIncompatibilities> {
     const dependencies = this.registry.dependencies(pkg, position);
-    let incompatibilities = this.versionIncompatibilities.get(dependencies);
-    if (incompatibilities === undefined) {
-      const made = await this.makeDependencyIncompatibilities(pkg, position, record, dependencies);
-      incompatibilities = { dependencies: made, impossible: this.impossibleRanges(made) };
-      this.versionIncompatibilities.set(dependencies, incompatibilities);
+    const known = this.versionIncompatibilities.get(dependencies);
+    if (known !== undefined) return known;
+    const unread = this.unreadTargets(dependencies);
+    if (unread.length > 0) {
+      return (async () => {
+        for (const name of unread) if (!this.registry.isLoaded(name)) await this.registry.load(name);
+        return this.dependencyIncompatibilities(pkg, position, record);
+      })();
     }
+    const made = this.makeDependencyIncompatibilities(pkg, position, record, dependencies);
+    const incompatibilities = { dependencies: made, impossible: this.impossibleRanges(made) };
+    this.versionIncompatibilities.set(dependencies, incompatibilities);
     return incompatibilities;
+  }
+
+  /** The packages a version's dependencies name that have not been read yet, in the order they are made in. */
+  private unreadTargets(result: VersionDependencies): string[] {
+    const unread: string[] = [];
+    if (result.kind !== 'available') return unread;
+    const { dependencies } = result;
+    for (let i = dependencies.length - 1; i >= 0; i--) {
+      const target = dependencies[i]!.target.base;
+      if (!this.registry.isLoaded(target) && !unread.includes(target)) unread.push(target);
+    }
+    return unread;
   }
 
   /**
@@ -463,12 +487,8 @@ export class Solver {
     return impossible;
   }
 
-  private async makeDependencyIncompatibilities(
-    pkg: PackageRef,
-    position: number,
-    record: VersionRecord,
-    result: VersionDependencies,
-  ): Promise<Incompatibility[]> {
+  /** The incompatibilities of a version's dependencies, every package they name read already (see unreadTargets). */
+  private makeDependencyIncompatibilities(pkg: PackageRef, position: number, record: VersionRecord, result: VersionDependencies): Incompatibility[] {
     if (result.kind === 'absent') throw new Error(`${pkg.id} was chosen at ${record.key}, a version without it`);
     if (result.kind === 'unavailable') {
       const { problem } = result;
@@ -485,7 +505,6 @@ export class Solver {
     // Made last to first: propagation visits the newest first, so it derives them in the order they are written.
     for (const dependency of [...result.dependencies].reverse()) {
       const target = dependency.target.base;
-      if (!this.registry.isLoaded(target)) await this.registry.load(target);
       if (dependency.isDefault && !this.registry.declaresDefault(target, this.registry.positions(target, dependency.set))) continue;
       incompatibilities.push(this.dependencyIncompatibility(pkg, position, record, dependency));
     }
