@@ -61,10 +61,16 @@ export class Solver {
   private readonly sharedIncompatibilities: Array<Map<Dependency, Map<number, Incompatibility>> | undefined> = [];
   /** Propagation's packages still to look at, and the same as a set (kept from one propagation to the next). */
   private readonly changed: PackageRef[] = [];
-  private readonly queued = new Set<PackageRef>();
+  /** By package index: 1 while in `changed` (a Set here reallocated its table as it emptied and filled, thousands of times a solve). */
+  private queued = new Uint8Array(256);
   private readonly enqueue = (pkg: PackageRef): void => {
-    if (this.queued.has(pkg)) return;
-    this.queued.add(pkg);
+    if (pkg.index >= this.queued.length) {
+      const grown = new Uint8Array(Math.max(2 * this.queued.length, pkg.index + 1));
+      grown.set(this.queued);
+      this.queued = grown;
+    }
+    if (this.queued[pkg.index] === 1) return;
+    this.queued[pkg.index] = 1;
     this.changed.push(pkg);
   };
   private readonly isPending = (pkg: PackageRef): boolean => this.solution.isPending(pkg);
@@ -137,7 +143,7 @@ export class Solver {
    * derives what almost satisfied incompatibilities force, and resolves each conflict found on the way.
    */
   private propagate(start: readonly PackageRef[]): void {
-    const { changed, queued, enqueue } = this;
+    const { changed, enqueue } = this;
     // Left empty by the last propagation, unless that one ended in an exception (which ends the solve).
     for (const pkg of start) enqueue(pkg);
     for (;;) {
@@ -147,7 +153,7 @@ export class Solver {
       } else {
         const pkg = changed.pop();
         if (pkg === undefined) return;
-        queued.delete(pkg);
+        this.queued[pkg.index] = 0;
         conflict = this.examinePackage(pkg, enqueue);
       }
       // Conflict resolution leaves what it learned almost satisfied, among the fresh incompatibilities: looking at
