@@ -450,10 +450,9 @@ export class SearchIndex {
   private candSlots = new Int32Array(1024);
   private candScore = new Float64Array(1024);
   private candFlags = new Uint8Array(1024);
-  /** mostRelevant's candidates' scores and recent downloads (NaN until read), and its heap of candidate numbers. */
+  /** mostRelevant's candidates' scores and recent downloads (NaN until read). */
   private rankScore = new Float64Array(1024);
   private rankRecent = new Float64Array(1024);
-  private rankHeap = new Int32Array(1024);
   /** One bit a slot: the union of a first word's terms. Left all zero between queries. */
   private bits = new Int32Array(0);
   private visitedBits = new Int32Array(0);
@@ -1733,7 +1732,7 @@ export class SearchIndex {
     // times each, which from the per-slot arrays were a cache miss apiece at 100,000 packages. Recent downloads are
     // read only for the candidates that reach the selection (NaN until then).
     this.rankRoom(n);
-    const { rankScore, rankRecent, rankHeap, recent } = this;
+    const { rankScore, rankRecent, recent } = this;
     const exact = exactSlot === undefined ? -1 : exactSlot;
     let exactAt = -1;
     for (let i = 0; i < n; i++) {
@@ -1749,8 +1748,10 @@ export class SearchIndex {
       }
       return value;
     };
-    // The slot at i ranks before the slot at j (the exact name is taken out first).
+    // The slot at i ranks before the slot at j.
     const before = (i: number, j: number): boolean => {
+      if (i === exactAt) return true;
+      if (j === exactAt) return false;
       const x = rankScore[i]!;
       const y = rankScore[j]!;
       if (x !== y) return x > y;
@@ -1759,45 +1760,7 @@ export class SearchIndex {
       if (ra !== rb) return ra > rb;
       return this.compareNames(slots[i]!, slots[j]!) < 0;
     };
-    // The best `want` of the others in a heap whose root ranks last among them.
-    const want = exactAt >= 0 ? k - 1 : k;
-    let size = 0;
-    for (let at = 0; at < n && want > 0; at++) {
-      if (at === exactAt) continue;
-      if (size < want) {
-        let i = size++;
-        rankHeap[i] = at;
-        while (i > 0) {
-          const parent = (i - 1) >> 1;
-          if (!before(rankHeap[parent]!, rankHeap[i]!)) break;
-          const swap = rankHeap[i]!;
-          rankHeap[i] = rankHeap[parent]!;
-          rankHeap[parent] = swap;
-          i = parent;
-        }
-        continue;
-      }
-      const root = rankHeap[0]!;
-      // Below the last of the best so far by score alone: out, without reading its downloads.
-      if (rankScore[at]! < rankScore[root]! || !before(at, root)) continue;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        if (l >= size) break;
-        const r = l + 1;
-        const child = r < size && before(rankHeap[l]!, rankHeap[r]!) ? r : l;
-        // The worse child moves up while the newcomer ranks before it.
-        if (before(at, rankHeap[child]!)) {
-          rankHeap[i] = rankHeap[child]!;
-          i = child;
-        } else break;
-      }
-      rankHeap[i] = at;
-    }
-    const best = Array.from(rankHeap.subarray(0, size)).sort((a, b) => (a === b ? 0 : before(a, b) ? -1 : 1));
-    const result = exactAt >= 0 ? [slots[exactAt]!] : [];
-    for (const i of best) result.push(slots[i]!);
-    return result;
+    return topIndices(n, k, before, (i) => i === exactAt, (i) => rankScore[i]!).map((i) => slots[i]!);
   }
 
   /** Room for `n` candidates in mostRelevant's arrays. */
@@ -1807,7 +1770,6 @@ export class SearchIndex {
     while (size < n) size *= 2;
     this.rankScore = new Float64Array(size);
     this.rankRecent = new Float64Array(size);
-    this.rankHeap = new Int32Array(size);
   }
 
   private compareNames(a: number, b: number): number {
