@@ -62,6 +62,11 @@ export interface SolveOptions {
   maxPackages?: number;
   /** Packages whose locked versions are ignored (`sounio update NAME`), or all of them. */
   unlock?: string[] | 'all';
+  /**
+   * Incompatibilities with more terms than this are watched by two of their terms rather than listed under each
+   * package (solver.ts WATCHED_TERMS by default): a tuning knob, which the tests turn down to watch nearly all.
+   */
+  watchedTerms?: number;
 }
 
 export interface Resolved {
@@ -112,7 +117,7 @@ export async function solve(root: RootSpec, provider: PackageProvider, options: 
   const registry = new Registry(rootEntry, rootVersion, provider, budget, lockedVersions(options));
   const identity = { pkg: registry.real(root.name), version: rootVersion };
   try {
-    const outcome = await new Solver(registry, identity, budget).run();
+    const outcome = await new Solver(registry, identity, budget, options.watchedTerms).run();
     if (outcome.ok) return outcome;
     return {
       ok: false,

@@ -22,6 +22,12 @@ export class Incompatibility {
    * re-checking it; the solver resets it when backtracking below that level.
    */
   contradictedAt = -1;
+  /**
+   * For an incompatibility of many terms (the solver's WATCHED_TERMS), the positions of the two terms propagation
+   * watches, or -1: it is looked at when one of them becomes satisfied, not whenever any of its packages changes.
+   */
+  watchA = -1;
+  watchB = -1;
 
   /** At most one term per package, in a stable order (the depender first for dependencies). */
   constructor(

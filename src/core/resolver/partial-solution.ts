@@ -177,6 +177,23 @@ export class PartialSolution {
     return unsatisfied ?? 'satisfied';
   }
 
+  /**
+   * The level from which a contradicted incompatibility is contradicted: the lowest reach, among its terms that the
+   * partial solution contradicts, of the first assignment to the term's package whose intersection is disjoint from
+   * it (the intersections only shrink). Backtracking to that level or above leaves it contradicted.
+   */
+  contradictionLevel(incompatibility: Incompatibility): number {
+    let level = this.level;
+    for (const term of incompatibility.terms) {
+      const state = this.packages[term.pkg.index];
+      if (state === undefined || !isDisjoint(state.accumulated, term)) continue;
+      const { assignments } = state;
+      const first = assignments[firstDisjoint(assignments, term)]!;
+      if (first.reach < level) level = first.reach;
+    }
+    return level;
+  }
+
   /** Whether every term of the incompatibility except the one about `pkg` is satisfied. */
   satisfiesAllBut(incompatibility: Incompatibility, pkg: PackageRef): boolean {
     return incompatibility.terms.every((term) => {
@@ -252,6 +269,18 @@ function firstSatisfying(assignments: readonly Assignment[], term: Term): number
   while (low < high) {
     const middle = (low + high) >>> 1;
     if (satisfies(assignments[middle]!.accumulated, term)) high = middle;
+    else low = middle + 1;
+  }
+  return low;
+}
+
+/** The first assignment whose intersection is disjoint from `term` (as firstSatisfying). */
+function firstDisjoint(assignments: readonly Assignment[], term: Term): number {
+  let low = 0;
+  let high = assignments.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (isDisjoint(assignments[middle]!.accumulated, term)) high = middle;
     else low = middle + 1;
   }
   return low;

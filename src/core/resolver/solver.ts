@@ -33,6 +33,14 @@ interface VersionIncompatibilities {
   readonly impossible: readonly Incompatibility[];
 }
 
+/**
+ * Incompatibilities with more terms than this are watched (two of their terms, as SAT solvers watch two literals of
+ * a clause) rather than listed under each of their packages' groups. Conflict resolution can learn incompatibilities
+ * of hundreds of terms (bench/resolver.mjs, every dependency recent at 10,000 packages: a thousand terms and more),
+ * and each was then looked at, term by term, whenever any of its packages changed: most of the solve.
+ */
+export const WATCHED_TERMS = 6;
+
 /** Thrown by conflict resolution when it derives that the root cannot be selected. */
 class NoSolution {
   constructor(readonly incompatibility: Incompatibility) {}
@@ -73,6 +81,11 @@ export class Solver {
     this.queued[pkg.index] = 1;
     this.changed.push(pkg);
   };
+  /**
+   * By package index, the watched incompatibilities with a watched term about the package. A watch that moved to
+   * another package leaves its entry behind, dropped when the list is next read.
+   */
+  private readonly watches: Array<Incompatibility[] | undefined> = [];
   private readonly isPending = (pkg: PackageRef): boolean => this.solution.isPending(pkg);
   /** Packages newly required since lookAhead() last ran, and the position (+1) it last looked at for each. */
   private readonly ahead: PackageRef[] = [];
@@ -82,6 +95,8 @@ export class Solver {
     private readonly registry: Registry,
     private readonly root: RootIdentity,
     private readonly budget: Budget,
+    /** Incompatibilities with more terms than this are watched (WATCHED_TERMS; the tests watch nearly all). */
+    private readonly watchedTerms = WATCHED_TERMS,
   ) {}
 
   async run(): Promise<Outcome> {
@@ -117,7 +132,8 @@ export class Solver {
   }
 
   private add(incompatibility: Incompatibility): void {
-    this.index.add(incompatibility);
+    // A watched one gets its watches when first looked at (it is fresh now).
+    if (incompatibility.terms.length <= this.watchedTerms) this.index.add(incompatibility);
     this.fresh.push(incompatibility);
     this.all.push(incompatibility);
   }
@@ -180,6 +196,14 @@ export class Solver {
     if (accumulated === undefined) return null; // backtracked away meanwhile
     const before = this.examined[pkg.index];
     if (before === accumulated) return null;
+    const watched = this.watches[pkg.index];
+    if (watched !== undefined && watched.length > 0) {
+      const conflict = this.examineWatched(pkg, accumulated, watched, enqueue);
+      if (conflict !== null) {
+        this.examined[pkg.index] = undefined;
+        return conflict;
+      }
+    }
     let groups: readonly Group[] | null = null;
     // From a positive term to a smaller one, or from a negative one to a larger one: only the groups touched by the
     // versions in between can have become satisfied. Otherwise (a first assignment, or the first positive one),
@@ -219,6 +243,75 @@ export class Solver {
 
 
   /**
+   * Looks at the watched incompatibilities whose watched term about `pkg` is now satisfied: the watch moves to
+   * another term that is not satisfied, or, when there is none, the incompatibility is examined (it is almost
+   * satisfied, satisfied or contradicted). Returns the first one found satisfied.
+   */
+  private examineWatched(pkg: PackageRef, accumulated: Term, list: Incompatibility[], enqueue: (pkg: PackageRef) => void): Incompatibility | null {
+    let write = 0;
+    let conflict: Incompatibility | null = null;
+    let read = 0;
+    for (; read < list.length && conflict === null; read++) {
+      const incompatibility = list[read]!;
+      const { terms, watchA, watchB } = incompatibility;
+      const which = terms[watchA]?.pkg === pkg ? watchA : terms[watchB]?.pkg === pkg ? watchB : -1;
+      if (which < 0) continue; // its watch moved on: drop the entry
+      if (incompatibility.contradictedAt >= 0 || !satisfies(accumulated, terms[which]!)) {
+        list[write++] = incompatibility;
+        continue;
+      }
+      const moved = this.unsatisfiedTerm(terms, watchA, watchB);
+      if (moved >= 0) {
+        if (which === watchA) incompatibility.watchA = moved;
+        else incompatibility.watchB = moved;
+        this.watchList(terms[moved]!.pkg).push(incompatibility);
+        continue;
+      }
+      list[write++] = incompatibility;
+      if (this.examine(incompatibility, enqueue)) conflict = incompatibility;
+    }
+    for (; read < list.length; read++) list[write++] = list[read]!;
+    list.length = write;
+    return conflict;
+  }
+
+  /** The position of a term the partial solution does not satisfy, other than `a` and `b`; -1 when there is none. */
+  private unsatisfiedTerm(terms: readonly Term[], a: number, b: number): number {
+    for (let i = 0; i < terms.length; i++) {
+      if (i === a || i === b) continue;
+      const term = terms[i]!;
+      const accumulated = this.solution.accumulated(term.pkg);
+      if (accumulated === undefined || !satisfies(accumulated, term)) return i;
+    }
+    return -1;
+  }
+
+  private watchList(pkg: PackageRef): Incompatibility[] {
+    let list = this.watches[pkg.index];
+    if (list === undefined) this.watches[pkg.index] = list = [];
+    return list;
+  }
+
+  /** Watches two unsatisfied terms of an inconclusive watched incompatibility (keeping watches that still qualify). */
+  private watch(incompatibility: Incompatibility): void {
+    const { terms } = incompatibility;
+    const unsatisfied = (i: number): boolean => {
+      if (i < 0) return false;
+      const accumulated = this.solution.accumulated(terms[i]!.pkg);
+      return accumulated === undefined || !satisfies(accumulated, terms[i]!);
+    };
+    let a = incompatibility.watchA;
+    let b = incompatibility.watchB;
+    if (!unsatisfied(a)) a = this.unsatisfiedTerm(terms, b, b);
+    if (!unsatisfied(b)) b = this.unsatisfiedTerm(terms, a, a);
+    // Inconclusive: at least two terms are unsatisfied, so both were found.
+    if (a !== incompatibility.watchA) this.watchList(terms[a]!.pkg).push(incompatibility);
+    if (b !== incompatibility.watchB) this.watchList(terms[b]!.pkg).push(incompatibility);
+    incompatibility.watchA = a;
+    incompatibility.watchB = b;
+  }
+
+  /**
    * Derives the negation of an almost satisfied incompatibility's last term, and marks one that cannot become
    * satisfied. Returns whether it is satisfied: a conflict.
    */
@@ -226,9 +319,13 @@ export class Solver {
     if (incompatibility.contradictedAt >= 0) return false;
     const relation = this.solution.relation(incompatibility);
     if (relation === 'satisfied') return true;
-    if (relation === 'inconclusive') return false;
+    if (relation === 'inconclusive') {
+      if (incompatibility.terms.length > this.watchedTerms) this.watch(incompatibility);
+      return false;
+    }
     if (relation === 'contradicted') {
-      this.markContradicted(incompatibility, this.solution.level);
+      // Marked at the level it became contradicted from: backtracking that keeps the level need not look again.
+      this.markContradicted(incompatibility, this.solution.contradictionLevel(incompatibility));
       return false;
     }
     // Almost satisfied: the last term must be false, from the level the others hold from.
