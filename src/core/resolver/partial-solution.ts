@@ -194,6 +194,17 @@ export class PartialSolution {
     return level;
   }
 
+  /**
+   * Whether the term is satisfied from level 1 on: by the root's decision and what propagation derived from it
+   * there, which conflict resolution never undoes (it backtracks to level 1 at the lowest).
+   */
+  satisfiedFromRoot(term: Term): boolean {
+    const state = this.packages[term.pkg.index];
+    if (state === undefined || !satisfies(state.accumulated, term)) return false;
+    const { assignments } = state;
+    return assignments[firstSatisfying(assignments, term)]!.reach <= 1;
+  }
+
   /** Whether every term of the incompatibility except the one about `pkg` is satisfied. */
   satisfiesAllBut(incompatibility: Incompatibility, pkg: PackageRef): boolean {
     return incompatibility.terms.every((term) => {
