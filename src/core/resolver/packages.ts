@@ -106,11 +106,19 @@ interface PackageVersions {
 
 const EMPTY: readonly string[] = [];
 
+/**
+ * Requirement sets by their text as written, shared by every solve in the process (VersionSets are immutable): a
+ * registry answers POST /resolve over the same index lines again and again, and most requirements are written alike
+ * (`^1.2`). Parsing them anew was a tenth of a repeated solve of bench/resolver.mjs's adversarial registries (200
+ * distinct exact requirements). Emptied when full.
+ */
+const sharedRequirements = new Map<string, VersionSet | null>();
+const MAX_SHARED_REQUIREMENTS = 50_000;
+
 export class Registry {
   private readonly refs = new Map<string, RealPackage>();
   private refCount = 0;
   private readonly packages = new Map<string, PackageVersions>();
-  private readonly requirements = new Map<string, VersionSet | null>();
   /** By package index, then version position. */
   private readonly dependencyCache: Array<Array<VersionDependencies | undefined> | undefined> = [];
   /**
@@ -431,11 +439,12 @@ export class Registry {
 
   /** The set a requirement allows, labelled with its text as written; null when it does not parse. */
   private requirement(text: string): VersionSet | null {
-    let set = this.requirements.get(text);
+    let set = sharedRequirements.get(text);
     if (set === undefined) {
       const parsed = parseRequirement(text);
       set = parsed.ok ? VersionSet.fromRequirement(parsed.requirement, text.trim()) : null;
-      this.requirements.set(text, set);
+      if (sharedRequirements.size >= MAX_SHARED_REQUIREMENTS) sharedRequirements.clear();
+      sharedRequirements.set(text, set);
     }
     return set;
   }
