@@ -53,8 +53,9 @@ export class VersionRecord {
   constructor(
     readonly entry: IndexEntry,
     readonly version: Version,
+    key = versionKey(version),
   ) {
-    this.key = versionKey(version);
+    this.key = key;
   }
 }
 
@@ -114,6 +115,21 @@ const EMPTY: readonly string[] = [];
  */
 const sharedRequirements = new Map<string, VersionSet | null>();
 const MAX_SHARED_REQUIREMENTS = 50_000;
+
+/** Versions by their text, shared the same way (most packages' versions are written alike: `0.1.0`, `1.0.0`). */
+const sharedVersions = new Map<string, { readonly version: Version; readonly key: string } | null>();
+const MAX_SHARED_VERSIONS = 50_000;
+
+function sharedVersion(text: string): { readonly version: Version; readonly key: string } | null {
+  let parsed = sharedVersions.get(text);
+  if (parsed === undefined) {
+    const version = parseVersion(text);
+    parsed = version === null ? null : { version, key: versionKey(version) };
+    if (sharedVersions.size >= MAX_SHARED_VERSIONS) sharedVersions.clear();
+    sharedVersions.set(text, parsed);
+  }
+  return parsed;
+}
 
 export class Registry {
   private readonly refs = new Map<string, RealPackage>();
@@ -188,10 +204,9 @@ export class Registry {
     if (this.packages.has(name)) return; // read concurrently meanwhile
     const byKey = new Map<string, VersionRecord>();
     for (const entry of entries) {
-      const version = parseVersion(entry.vers);
-      if (version === null) continue; // not a version this solver can order: never a candidate
-      const key = versionKey(version);
-      if (!byKey.has(key)) byKey.set(key, new VersionRecord(entry, version));
+      const parsed = sharedVersion(entry.vers);
+      if (parsed === null) continue; // not a version this solver can order: never a candidate
+      if (!byKey.has(parsed.key)) byKey.set(parsed.key, new VersionRecord(entry, parsed.version, parsed.key));
     }
     const records = [...byKey.values()].sort((a, b) => compareVersions(a.version, b.version));
     this.packages.set(name, versions(records, false, this.lockedVersions.get(name) ?? null));
