@@ -187,6 +187,15 @@ describe('choosing versions', () => {
     expect(chosen(first)).toEqual(['json 2.0.0', 'log 0.3.9', 'web 2.0.0']);
   });
 
+  it('uses the first line of a version listed twice (build metadata does not make another version)', async () => {
+    const lines = (name: string): IndexEntry[] => {
+      const [first, ...rest] = entries({ lib: { '1.0.0': {}, '0.9.0': {} } }, name);
+      return name === 'lib' ? [{ ...first!, vers: '1.0.0+first', cksum: 'sha-first' }, ...rest, { ...first!, vers: '1.0.0+second', cksum: 'sha-second' }] : [];
+    };
+    const result = await solve(root({ lib: '^1' }), { versions: lines });
+    expect(result.ok && result.packages.map((p) => [p.name, p.version, p.checksum])).toEqual([['lib', '1.0.0+first', 'sha-first']]);
+  });
+
   it('reads the index through an asynchronous provider', async () => {
     const result = await solve(root({ web: '~1.0' }), { versions: async (name) => entries(registry, name) });
     expect(chosen(result)).toEqual(['json 1.4.2', 'web 1.0.0']);

@@ -202,13 +202,16 @@ export class Registry {
     this.budget.countPackage();
     const entries = await this.provider.versions(name);
     if (this.packages.has(name)) return; // read concurrently meanwhile
-    const byKey = new Map<string, VersionRecord>();
+    const all: VersionRecord[] = [];
     for (const entry of entries) {
       const parsed = sharedVersion(entry.vers);
       if (parsed === null) continue; // not a version this solver can order: never a candidate
-      if (!byKey.has(parsed.key)) byKey.set(parsed.key, new VersionRecord(entry, parsed.version, parsed.key));
+      all.push(new VersionRecord(entry, parsed.version, parsed.key));
     }
-    const records = [...byKey.values()].sort((a, b) => compareVersions(a.version, b.version));
+    // In order (the sort is stable), the first line of each version kept (lines repeating a version are ignored).
+    all.sort((a, b) => compareVersions(a.version, b.version));
+    const records: VersionRecord[] = [];
+    for (const record of all) if (records.length === 0 || records[records.length - 1]!.key !== record.key) records.push(record);
     this.packages.set(name, versions(records, false, this.lockedVersions.get(name) ?? null));
   }
 
