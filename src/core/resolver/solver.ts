@@ -66,7 +66,7 @@ export class Solver {
    * Dependency incompatibilities already made, by depender (package index), dependency and run of versions:
    * adjacent versions share them.
    */
-  private readonly sharedIncompatibilities: Array<Map<Dependency, Map<number, Incompatibility>> | undefined> = [];
+  private readonly sharedIncompatibilities: Array<Map<Dependency, Array<number | Incompatibility>> | undefined> = [];
   /** Propagation's packages still to look at, and the same as a set (kept from one propagation to the next). */
   private readonly changed: PackageRef[] = [];
   /** By package index: 1 while in `changed` (a Set here reallocated its table as it emptied and filled, thousands of times a solve). */
@@ -641,21 +641,23 @@ export class Solver {
       byDependency = new Map();
       this.sharedIncompatibilities[pkg.index] = byDependency;
     }
+    // The runs made so far and their incompatibilities, in turn (a dependency has a run or a few: a list, not a map).
     let byRun = byDependency.get(dependency);
     if (byRun === undefined) {
-      byRun = new Map();
+      byRun = [];
       byDependency.set(dependency, byRun);
     }
     // One number for the run (exact while positions are below 2^26, far above any version list read).
     const run = (low * 0x4000000 + high) * 2 + (single ? 1 : 0);
-    let incompatibility = byRun.get(run);
+    let incompatibility: Incompatibility | undefined;
+    for (let i = 0; i < byRun.length && incompatibility === undefined; i += 2) if (byRun[i] === run) incompatibility = byRun[i + 1] as Incompatibility;
     if (incompatibility === undefined) {
       const depender = single ? this.registry.exact(pkg.base, position) : this.runSet(pkg.base, low, high);
       const terms = [positive(pkg, depender)];
       if (dependency.condition !== null) terms.push(positive(dependency.condition, this.registry.versionList(dependency.condition.base).full));
       terms.push(negative(dependency.target, this.registry.positions(dependency.target.base, dependency.set)));
       incompatibility = new Incompatibility(terms, { kind: 'dependency' });
-      byRun.set(run, incompatibility);
+      byRun.push(run, incompatibility);
       this.add(incompatibility);
     }
     return incompatibility;
