@@ -17,6 +17,11 @@ const answers = new Map(Object.entries(spec.captures).map(([url, capture]) => [u
 const fallbacks = Object.entries(spec.fallbacks ?? {}).map(([prefix, capture]) => [prefix, toAnswer(capture)]);
 
 const server = http.createServer((request, response) => {
+  if (request.url === '/__ready__') {
+    response.writeHead(200, { 'content-type': 'text/plain' });
+    response.end('ready');
+    return;
+  }
   let answer = answers.get(request.url);
   if (answer === undefined) answer = fallbacks.find(([prefix]) => request.url.startsWith(prefix))?.[1];
   if (answer === undefined) {
