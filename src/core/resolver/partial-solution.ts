@@ -188,7 +188,7 @@ export class PartialSolution {
       const state = this.packages[term.pkg.index];
       if (state === undefined || !isDisjoint(state.accumulated, term)) continue;
       const { assignments } = state;
-      const first = assignments[firstDisjoint(assignments, term)]!;
+      const first = assignments[firstRelated(assignments, term, isDisjoint)]!;
       if (first.reach < level) level = first.reach;
     }
     return level;
@@ -202,7 +202,7 @@ export class PartialSolution {
     const state = this.packages[term.pkg.index];
     if (state === undefined || !satisfies(state.accumulated, term)) return false;
     const { assignments } = state;
-    return assignments[firstSatisfying(assignments, term)]!.reach <= 1;
+    return assignments[firstRelated(assignments, term, satisfies)]!.reach <= 1;
   }
 
   /** Whether every term of the incompatibility except the one about `pkg` is satisfied. */
@@ -223,7 +223,7 @@ export class PartialSolution {
       const last = assignments[assignments.length - 1]!;
       // The latest reach is an upper bound: look further only when it could lower the answer.
       if (last.reach <= level) continue;
-      const first = assignments[firstSatisfying(assignments, term)]!;
+      const first = assignments[firstRelated(assignments, term, satisfies)]!;
       if (first.reach > level) level = first.reach;
     }
     return level;
@@ -239,7 +239,7 @@ export class PartialSolution {
     let previousLevel = 1;
     for (const term of incompatibility.terms) {
       const assignments = this.packages[term.pkg.index]!.assignments;
-      const found = assignments[firstSatisfying(assignments, term)]!;
+      const found = assignments[firstRelated(assignments, term, satisfies)]!;
       if (latest === null || found.reach > latest.found.reach || (found.reach === latest.found.reach && found.index > latest.found.index)) {
         if (latest !== null) previousLevel = Math.max(previousLevel, latest.found.reach);
         latest = { term, assignments, found };
@@ -273,25 +273,16 @@ export class PartialSolution {
   }
 }
 
-/** The first assignment whose intersection satisfies `term` (firstWhere without a closure: a hot path). */
-function firstSatisfying(assignments: readonly Assignment[], term: Term): number {
+/**
+ * The first assignment whose intersection stands in `relation` (satisfies or isDisjoint) to `term`, which once true
+ * stays true as intersections shrink (firstWhere without a closure: a hot path).
+ */
+function firstRelated(assignments: readonly Assignment[], term: Term, relation: (accumulated: Term, term: Term) => boolean): number {
   let low = 0;
   let high = assignments.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (satisfies(assignments[middle]!.accumulated, term)) high = middle;
-    else low = middle + 1;
-  }
-  return low;
-}
-
-/** The first assignment whose intersection is disjoint from `term` (as firstSatisfying). */
-function firstDisjoint(assignments: readonly Assignment[], term: Term): number {
-  let low = 0;
-  let high = assignments.length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (isDisjoint(assignments[middle]!.accumulated, term)) high = middle;
+    if (relation(assignments[middle]!.accumulated, term)) high = middle;
     else low = middle + 1;
   }
   return low;

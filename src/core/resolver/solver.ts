@@ -277,13 +277,13 @@ export class Solver {
 
   /** The position of a term the partial solution does not satisfy, other than `a` and `b`; -1 when there is none. */
   private unsatisfiedTerm(terms: readonly Term[], a: number, b: number): number {
-    for (let i = 0; i < terms.length; i++) {
-      if (i === a || i === b) continue;
-      const term = terms[i]!;
-      const accumulated = this.solution.accumulated(term.pkg);
-      if (accumulated === undefined || !satisfies(accumulated, term)) return i;
-    }
+    for (let i = 0; i < terms.length; i++) if (i !== a && i !== b && this.isUnsatisfied(terms[i]!)) return i;
     return -1;
+  }
+
+  private isUnsatisfied(term: Term): boolean {
+    const accumulated = this.solution.accumulated(term.pkg);
+    return accumulated === undefined || !satisfies(accumulated, term);
   }
 
   private watchList(pkg: PackageRef): Incompatibility[] {
@@ -295,15 +295,10 @@ export class Solver {
   /** Watches two unsatisfied terms of an inconclusive watched incompatibility (keeping watches that still qualify). */
   private watch(incompatibility: Incompatibility): void {
     const { terms } = incompatibility;
-    const unsatisfied = (i: number): boolean => {
-      if (i < 0) return false;
-      const accumulated = this.solution.accumulated(terms[i]!.pkg);
-      return accumulated === undefined || !satisfies(accumulated, terms[i]!);
-    };
     let a = incompatibility.watchA;
     let b = incompatibility.watchB;
-    if (!unsatisfied(a)) a = this.unsatisfiedTerm(terms, b, b);
-    if (!unsatisfied(b)) b = this.unsatisfiedTerm(terms, a, a);
+    if (a < 0 || !this.isUnsatisfied(terms[a]!)) a = this.unsatisfiedTerm(terms, b, b);
+    if (b < 0 || !this.isUnsatisfied(terms[b]!)) b = this.unsatisfiedTerm(terms, a, a);
     // Inconclusive: at least two terms are unsatisfied, so both were found.
     if (a !== incompatibility.watchA) this.watchList(terms[a]!.pkg).push(incompatibility);
     if (b !== incompatibility.watchB) this.watchList(terms[b]!.pkg).push(incompatibility);
