@@ -45,6 +45,12 @@ const NO_SLOTS = new Int32Array(0);
 /** How many of a bucket Term.byRecent keeps in ranking order (at least the most a page reaches, MAX_SEARCH_RESULTS). */
 const RANKED_PREFIX = 1_024;
 /** A general-path candidate's flags: a word matched its name (weight A); its name starts with the query's. */
+/**
+ * Words whose expansions (search-index.ts expand: the word's terms, prefixes and corrections) are kept, and the terms
+ * they may hold in all: the cache is emptied when either is reached.
+ */
+const MAX_CACHED_WORDS = 20_000;
+const MAX_CACHED_TERMS = 200_000;
 const NAMED = 1;
 const PREFIX = 2;
 
@@ -198,6 +204,14 @@ function dropCopies(term: Term): void {
   term.dense = undefined;
 }
 
+/** A word's expansions as expand() found them, for the lexemes it had then. */
+interface Expansion {
+  english: string[];
+  simple: string[];
+  terms: Array<[Term, number]>;
+  corrected: boolean;
+}
+
 interface Stored {
   id: string;
   name: string;
@@ -244,6 +258,12 @@ export interface IndexPage {
   total: number;
   /** Each row's Package JSON. */
   json: string[];
+}
+
+function sameWords(a: string[], b: string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function lowerBound(sorted: string[], key: string): number {
@@ -399,6 +419,15 @@ export class SearchIndex {
    */
   private nameSlots: number[] = [];
   private nameSlotsValid = true;
+
+  /**
+   * Expansions of the words queried since the terms last changed, by the word (with a mark for a last word, which
+   * is also read as a prefix). A cold query's words mostly have been asked before, in other company: finding a
+   * typo's corrections or a prefix's terms cost a quarter of a query at 100,000 packages (bench/RESULTS.md). Emptied
+   * by any change of terms or postings (upsert of a new document, compact), when a word's expansion may change.
+   */
+  private readonly expansions = new Map<string, Expansion>();
+  private cachedTerms = 0;
 
   private readonly termIds = new Map<string, number>();
   private readonly terms: Term[] = [];
@@ -590,6 +619,7 @@ export class SearchIndex {
       if (canonical.includes('_')) mark(canonical.replace(/_/g, ''));
     }
     if (!keepTerms) {
+      if (this.expansions.size > 0) this.forgetExpansions();
       let insertedAt = -1;
       const known = slot !== undefined;
       if (known) this.kill(slot!);
@@ -777,6 +807,7 @@ export class SearchIndex {
 
   /** Renumbers the live slots and drops dead postings (and terms left without any). */
   compact(): void {
+    this.forgetExpansions();
     const renumber = new Int32Array(this.used).fill(-1);
     let next = 0;
     for (let slot = 0; slot < this.used; slot++) {
@@ -837,27 +868,51 @@ export class SearchIndex {
     query.words.forEach((word, index) => {
       const { english, simple } = lexemesOf(word);
       if (english.length === 0 && !onlyStopWords) return;
-      const expansions = new Map<Term, number>();
-      for (const lexeme of new Set([...english, ...simple])) {
-        const id = this.termIds.get(lexeme);
-        if (id !== undefined) expansions.set(this.terms[id]!, 1);
-      }
       const last = index === query.words.length - 1;
-      if (last && word.length >= 3) {
-        const taken = this.prefixesOf(this.sortedTerms, word, expansions, MAX_PREFIX_TERMS);
-        // Joined names count only where the word runs past a name's first part (`serdejs` → serdejson).
-        let pastFirstPart = false;
-        for (let length = 1; length < word.length && !pastFirstPart; length++) pastFirstPart = this.firstParts.has(word.slice(0, length));
-        if (pastFirstPart) this.prefixesOf(this.sortedJoined, word, expansions, MAX_PREFIX_TERMS - taken);
-      }
-      if (![...expansions.keys()].some((term) => term.postings.length > 0)) {
-        for (const [term, edits] of this.corrections(word)) expansions.set(term, 0.7 * (1 - edits / (word.length + 1)));
-        if (expansions.size > 0) corrected = true;
-      }
-      perWord.push([...expansions]);
+      const found = this.expandWord(word, english, simple, last);
+      if (found.corrected) corrected = true;
+      perWord.push(found.terms);
     });
     if (perWord.length === 0) return null;
     return { perWord, corrected };
+  }
+
+  /** A word's expansions (its terms, as a last word its prefixes too; or else its corrections), kept in `expansions`. */
+  private expandWord(word: string, english: string[], simple: string[], last: boolean): Expansion {
+    const key = last ? `${word}\u0001` : word;
+    const known = this.expansions.get(key);
+    if (known !== undefined && sameWords(known.english, english) && sameWords(known.simple, simple)) return known;
+    const found = this.findExpansions(word, english, simple, last);
+    if (this.expansions.size >= MAX_CACHED_WORDS || this.cachedTerms + found.terms.length > MAX_CACHED_TERMS) this.forgetExpansions();
+    this.expansions.set(key, found);
+    this.cachedTerms += found.terms.length;
+    return found;
+  }
+
+  private forgetExpansions(): void {
+    this.expansions.clear();
+    this.cachedTerms = 0;
+  }
+
+  private findExpansions(word: string, english: string[], simple: string[], last: boolean): Expansion {
+    const expansions = new Map<Term, number>();
+    for (const lexeme of new Set([...english, ...simple])) {
+      const id = this.termIds.get(lexeme);
+      if (id !== undefined) expansions.set(this.terms[id]!, 1);
+    }
+    if (last && word.length >= 3) {
+      const taken = this.prefixesOf(this.sortedTerms, word, expansions, MAX_PREFIX_TERMS);
+      // Joined names count only where the word runs past a name's first part (`serdejs` → serdejson).
+      let pastFirstPart = false;
+      for (let length = 1; length < word.length && !pastFirstPart; length++) pastFirstPart = this.firstParts.has(word.slice(0, length));
+      if (pastFirstPart) this.prefixesOf(this.sortedJoined, word, expansions, MAX_PREFIX_TERMS - taken);
+    }
+    let corrected = false;
+    if (![...expansions.keys()].some((term) => term.postings.length > 0)) {
+      for (const [term, edits] of this.corrections(word)) expansions.set(term, 0.7 * (1 - edits / (word.length + 1)));
+      if (expansions.size > 0) corrected = true;
+    }
+    return { english, simple, terms: [...expansions], corrected };
   }
 
   /** The terms closest to a word that matches none, within allowedEdits of it (the most used first). */

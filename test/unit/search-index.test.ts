@@ -487,6 +487,28 @@ describe('SearchIndex', () => {
     }
   });
 
+  it('answers a word asked before as one asked for the first time, through new terms, removals, compactions and other lexemes', () => {
+    const index = new SearchIndex(100);
+    index.upsert(row('serde-json', ['json'], ['serde'], 1));
+    index.upsert(row('http-client', ['http'], ['client'], 2));
+    const names = (word: string, english?: string[]) =>
+      index
+        .search({ words: [word], lexemes: new Map(english === undefined ? [] : [[word, { english, simple: [word] }]]), name: '', maxEdits: 0, keywords: [], category: null, order: 'name', limit: 10, offset: 0 })
+        .rows.map((r) => r.name);
+    expect(names('jsn')).toEqual(['serde-json']); // corrected to json
+    expect(names('jsn')).toEqual(['serde-json']); // the same, from the kept expansion
+    index.upsert(row('jsn-tools', [], ['text'], 3));
+    expect(names('jsn')).toEqual(['jsn-tools']); // now a term of its own: no correction
+    index.remove('jsn_tools');
+    index.compact();
+    expect(names('jsn')).toEqual(['serde-json']); // the term has no postings left: corrected again
+    expect(names('clie')).toEqual(['http-client']); // a last word, by prefix
+    index.upsert(row('clier-x', [], ['clie'], 4));
+    expect(names('clie')).toEqual(['clier-x', 'http-client']); // a new term with the prefix, and the word itself
+    expect(names('jsonish', ['json'])).toEqual(['serde-json']); // its lexeme (as a stemmer gives it)
+    expect(names('jsonish')).toEqual([]); // taken as written: another expansion
+  });
+
   it('finds names and joined names by prefixes that go past a long shared start, as they are added and removed', () => {
     const index = new SearchIndex(100_000);
     const next = random(9);
