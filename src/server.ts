@@ -34,14 +34,17 @@ export async function startServer(config: Config): Promise<RunningServer> {
     app = await buildApp(ctx);
     // A response sent while draining closes its connection: an idle keep-alive connection would otherwise hold the
     // shutdown open until the deadline (and the exit code would be 1).
-    app.fastify.addHook('onSend', async (_request, reply) => {
+    // (Callbacks, not async: a promise per request and hook is what app.ts's hooks avoid.)
+    app.fastify.addHook('onSend', (_request, reply, payload, done) => {
       if (draining) reply.header('connection', 'close');
+      done(null, payload);
     });
     // A response whose headers went out before the drain began carries no Connection: close, and Node closes only
     // the connections idle at the moment of close(): close its connection as soon as it is answered.
     const httpServer = app.fastify.server;
-    app.fastify.addHook('onResponse', async () => {
+    app.fastify.addHook('onResponse', (_request, _reply, done) => {
       if (draining) setImmediate(() => httpServer.closeIdleConnections());
+      done();
     });
     await app.fastify.listen({ port: config.port, host: config.host });
     if (config.metrics.enabled && config.metrics.port !== undefined) metricsServer = await startMetricsServer(ctx, config.metrics.port, config.host);

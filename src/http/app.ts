@@ -153,7 +153,14 @@ export async function buildApp(ctx: Context, options: AppOptions = {}): Promise<
   });
   app.addHook('onSend', (request, reply, payload, done) => {
     if (request.rateLimitKey === undefined) return done(null, payload);
-    limiter.settle(request, reply, payload).then((settled) => done(null, settled), done);
+    let settled: unknown;
+    try {
+      settled = limiter.settle(request, reply, payload);
+    } catch (error) {
+      return done(error as Error);
+    }
+    if (settled instanceof Promise) settled.then((value: unknown) => done(null, value), done);
+    else done(null, settled);
   });
   app.addHook('onClose', () => limiter.close());
   if (ctx.config.metrics.enabled) recordRequestMetrics(app, ctx);

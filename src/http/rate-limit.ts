@@ -266,16 +266,21 @@ export class RateLimiter {
 
   /**
    * onSend: a 304 (the client's cached copy is still good) is not counted. A revalidation that arrived over the
-   * limit and did not end in a 304 is refused now, its prepared body discarded.
+   * limit and did not end in a 304 is refused now, its prepared body discarded. The payload to send, or a promise of
+   * it when uncounting a 304 needs a round trip.
    */
-  async settle(request: FastifyRequest, reply: FastifyReply, payload: unknown): Promise<unknown> {
+  settle(request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
     if (request.rateLimitKey === undefined) return payload;
     if (reply.statusCode === 304) {
       const key = request.rateLimitKey;
-      const { count } = this.counts.now(key, -1, Infinity) ?? (await this.counts.shared(key, -1));
-      const limit = Number(reply.getHeader('x-ratelimit-limit'));
-      if (Number.isFinite(limit)) reply.header('x-ratelimit-remaining', String(Math.max(0, limit - count)));
-      return payload;
+      // Synchronous (no promise per answer) when the count needs no round trip, as check() is.
+      const uncounted = (count: number): unknown => {
+        const limit = Number(reply.getHeader('x-ratelimit-limit'));
+        if (Number.isFinite(limit)) reply.header('x-ratelimit-remaining', String(Math.max(0, limit - count)));
+        return payload;
+      };
+      const counted = this.counts.now(key, -1, Infinity);
+      return counted !== null ? uncounted(counted.count) : this.counts.shared(key, -1).then(({ count }) => uncounted(count));
     }
     const refusal = request.rateLimitRefusal;
     if (refusal === undefined) return payload;
