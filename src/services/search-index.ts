@@ -44,13 +44,13 @@ const MAX_RANKED_TERMS = 16;
 const NO_SLOTS = new Int32Array(0);
 /** How many of a bucket Term.byRecent keeps in ranking order (at least the most a page reaches, MAX_SEARCH_RESULTS). */
 const RANKED_PREFIX = 1_024;
-/** A general-path candidate's flags: a word matched its name (weight A); its name starts with the query's. */
 /**
- * Words whose expansions (search-index.ts expand: the word's terms, prefixes and corrections) are kept, and the terms
- * they may hold in all: the cache is emptied when either is reached.
+ * Words whose expansions (expandWord: the word's terms, prefixes or corrections) are kept, and the terms they may
+ * hold in all: the kept expansions are dropped when either is reached.
  */
 const MAX_CACHED_WORDS = 20_000;
 const MAX_CACHED_TERMS = 200_000;
+/** A general-path candidate's flags: a word matched its name (weight A); its name starts with the query's. */
 const NAMED = 1;
 const PREFIX = 2;
 

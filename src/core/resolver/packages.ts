@@ -114,21 +114,33 @@ const EMPTY: readonly string[] = [];
  * distinct exact requirements). Emptied when full.
  */
 const sharedRequirements = new Map<string, VersionSet | null>();
-const MAX_SHARED_REQUIREMENTS = 50_000;
 
 /** Versions by their text, shared the same way (most packages' versions are written alike: `0.1.0`, `1.0.0`). */
 const sharedVersions = new Map<string, { readonly version: Version; readonly key: string } | null>();
-const MAX_SHARED_VERSIONS = 50_000;
 
-function sharedVersion(text: string): { readonly version: Version; readonly key: string } | null {
-  let parsed = sharedVersions.get(text);
+/** Entries kept in each of the shared maps before it is emptied. */
+const MAX_SHARED = 50_000;
+
+/** What `text` parses to, from a shared map, parsed (and kept) on first sight. */
+function shared<T>(map: Map<string, T>, text: string, parse: (text: string) => T): T {
+  let parsed = map.get(text);
   if (parsed === undefined) {
-    const version = parseVersion(text);
-    parsed = version === null ? null : { version, key: versionKey(version) };
-    if (sharedVersions.size >= MAX_SHARED_VERSIONS) sharedVersions.clear();
-    sharedVersions.set(text, parsed);
+    parsed = parse(text);
+    if (map.size >= MAX_SHARED) map.clear();
+    map.set(text, parsed);
   }
   return parsed;
+}
+
+function versionWithKey(text: string): { readonly version: Version; readonly key: string } | null {
+  const version = parseVersion(text);
+  return version === null ? null : { version, key: versionKey(version) };
+}
+
+/** The set a requirement allows, labelled with its text as written; null when it does not parse. */
+function requirementSet(text: string): VersionSet | null {
+  const parsed = parseRequirement(text);
+  return parsed.ok ? VersionSet.fromRequirement(parsed.requirement, text.trim()) : null;
 }
 
 export class Registry {
@@ -204,7 +216,7 @@ export class Registry {
     if (this.packages.has(name)) return; // read concurrently meanwhile
     const all: VersionRecord[] = [];
     for (const entry of entries) {
-      const parsed = sharedVersion(entry.vers);
+      const parsed = shared(sharedVersions, entry.vers, versionWithKey);
       if (parsed === null) continue; // not a version this solver can order: never a candidate
       all.push(new VersionRecord(entry, parsed.version, parsed.key));
     }
@@ -457,14 +469,7 @@ export class Registry {
 
   /** The set a requirement allows, labelled with its text as written; null when it does not parse. */
   private requirement(text: string): VersionSet | null {
-    let set = sharedRequirements.get(text);
-    if (set === undefined) {
-      const parsed = parseRequirement(text);
-      set = parsed.ok ? VersionSet.fromRequirement(parsed.requirement, text.trim()) : null;
-      if (sharedRequirements.size >= MAX_SHARED_REQUIREMENTS) sharedRequirements.clear();
-      sharedRequirements.set(text, set);
-    }
-    return set;
+    return shared(sharedRequirements, text, requirementSet);
   }
 
   // -------------------------------------------------------------------------------------------------------------
