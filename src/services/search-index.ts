@@ -1574,7 +1574,10 @@ export class SearchIndex {
     for (let b = 0; b < buckets.length; b++) {
       const { term, weight, value } = buckets[b]!;
       if (others >= k && b > 0 && buckets[b - 1]!.value > value) break;
-      const list = this.byRecentOf(term)[weight]!;
+      // A bucket of at most k is taken whole, in whatever order: only a longer one needs its ranking order (sorting
+      // the buckets of a corrected word's small terms, which are not kept, was most of such a query at 1,000 packages).
+      const all = this.byWeightOf(term)[weight]!;
+      const list = all.length <= k ? all : this.byRecentOf(term)[weight]!;
       const score = settled(value);
       let taken = 0;
       for (let i = 0; i < list.length && taken < k; i++) {

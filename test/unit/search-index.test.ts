@@ -240,6 +240,26 @@ describe('SearchIndex', () => {
     }
   });
 
+  it('takes a bucket no longer than the page reaches whole, and a longer one in ranking order, as the general path ranks them', () => {
+    // One term in `size` descriptions (one bucket of equal scores, ordered by recent downloads) and in 5 names.
+    for (let size = 1; size <= 30; size++) {
+      const next = random(100 + size);
+      const index = new SearchIndex(100_000);
+      for (let i = 0; i < size; i++) index.upsert(row(`pkg-${i}`, [], ['alpha', 'beta'], i + 1, Math.floor(next() * 1_000)));
+      for (let i = 0; i < 5; i++) index.upsert(row(`alpha-${i}`, [], ['gamma'], 1_000 + i, Math.floor(next() * 1_000)));
+      for (const [offset, limit] of [[0, 1], [0, size - 1], [0, size], [0, size + 1], [0, size + 5], [2, size], [3, size + 2], [5, 3]] as const) {
+        if (limit < 1) continue;
+        const query = { words: ['alpha'], lexemes: new Map(), name: '', maxEdits: 0, keywords: [], category: null, order: 'relevance' as const, limit, offset };
+        index.useFastPath = false;
+        const general = index.search(query);
+        index.useFastPath = true;
+        const fast = index.search(query);
+        expect(fast.rows.map((r) => r.name), `${size} packages, ${offset}+${limit}`).toEqual(general.rows.map((r) => r.name));
+        expect(fast.total).toBe(general.total);
+      }
+    }
+  });
+
   it('keeps the one-word path right through changes of recent downloads, removals, and buckets longer than it keeps in order', () => {
     const next = random(11);
     const index = new SearchIndex(100_000);
