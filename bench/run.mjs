@@ -526,8 +526,7 @@ function render({ machineLines, rows, seeds, publishes, bytes, resolverRows, pee
     out.push('');
   }
   if (paired.length > 0) {
-    const { small: s, large: l } = paired[0];
-    out.push(`### Cold search p99 at ${l} packages against ${s}, both registries running, loaded in turns (target ≤ 1.5×, on the median round)`, '');
+    out.push(`### Cold search p99 at ${large} packages against ${small}, both registries running, loaded in turns (target ≤ 1.5×, on the median round)`, '');
     out.push('| backend | each round: p99 small / large ms (ratio) | median ratio |', '|---|---|---:|');
     for (const p of paired) {
       const each = p.rounds.map((r) => `${r.small} / ${r.large} (${fmt(r.ratio, 2)}×)`).join('; ');
