@@ -1848,14 +1848,26 @@ export class SearchIndex {
       docs.push(doc);
       json.push(doc.json);
     }
-    let rows: PackageSummaryRow[] | undefined;
-    return {
-      total,
-      json,
-      get rows() {
-        return (rows ??= docs.map(summaryOf));
-      },
-    };
+    return new FoundPage(total, json, docs);
+  }
+}
+
+/**
+ * A page the index found: each package's JSON, and its summary row made only when read (the API sends the JSON). A
+ * class rather than an object literal with a getter, which cost 1-1.5 µs a search to make (a closure and an accessor
+ * per page).
+ */
+class FoundPage implements IndexPage {
+  private made: PackageSummaryRow[] | undefined;
+
+  constructor(
+    readonly total: number,
+    readonly json: string[],
+    private readonly docs: Stored[],
+  ) {}
+
+  get rows(): PackageSummaryRow[] {
+    return (this.made ??= this.docs.map(summaryOf));
   }
 }
 
