@@ -25,6 +25,7 @@ import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import tar from 'tar-stream';
 import { coldQueries } from './queries.mjs';
+import { RAISED_LIMITS, sleep, startRegistry as startServe, waitFor, warmSearchIndex } from './registry.mjs';
 import { formatResolverRows } from './resolver.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -55,11 +56,7 @@ const BENCH_ROOT = env.BENCH_ROOT ?? '/tmp/sounio-bench';
 const WANTED_BACKENDS = (env.BENCH_BACKENDS ?? 'embedded,postgres').split(',');
 const WANTED_WORKLOADS = env.BENCH_WORKLOADS?.split(',');
 const VERSIONS = 10;
-const LIMITS = Object.fromEntries(
-  ['SEARCH_ANON', 'SEARCH_AUTH', 'DOWNLOAD_ANON', 'DOWNLOAD_AUTH', 'PUBLISH_AUTH', 'OTHER_ANON', 'OTHER_AUTH', 'ACCOUNT', 'WEB_ANON', 'WEB_AUTH'].map((n) => [`RATE_LIMIT_${n}`, '1000000000']),
-);
 const log = (line) => process.stderr.write(`[bench] ${line}\n`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // ---------------------------------------------------------------------------------------------------------------
 // Backends and seeding
@@ -82,7 +79,7 @@ function backendsFor(size) {
 }
 
 function registryEnv(backend, extra = {}) {
-  return { ...process.env, DATA_DIR: backend.dataDir, LOG_LEVEL: 'warn', RATE_LIMITS: 'on', ...LIMITS, METRICS: 'on', ...backend.env, ...extra };
+  return { ...process.env, DATA_DIR: backend.dataDir, LOG_LEVEL: 'warn', RATE_LIMITS: 'on', ...RAISED_LIMITS, METRICS: 'on', ...backend.env, ...extra };
 }
 
 function runAdmin(backend, args) {
@@ -116,45 +113,9 @@ async function ensureSeeded(backend, size) {
 
 let nextPort = 39100 + Math.floor(Math.random() * 500);
 
-async function waitFor(url, child, seconds = 60) {
-  for (let i = 0; i < seconds * 10; i++) {
-    if (child.exitCode !== null) throw new Error(`${url}: the process exited (${child.exitCode})`);
-    try {
-      const response = await fetch(url);
-      if (response.ok) return;
-    } catch {
-      /* not yet */
-    }
-    await sleep(100);
-  }
-  throw new Error(`${url} did not answer in ${seconds} s`);
-}
-
 async function startRegistry(backend) {
-  const port = nextPort++;
-  const child = spawn(process.execPath, [join(DIST, 'main.js'), 'serve'], {
-    env: registryEnv(backend, { PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}` }),
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const base = `http://127.0.0.1:${port}`;
-  await waitFor(`${base}/healthz`, child);
+  const { child, base } = await startServe({ dist: DIST, port: nextPort++, env: registryEnv(backend) });
   return { child, base, stop: () => stop(child) };
-}
-
-/**
- * Starts the registry's search index (built on the first search) and waits until it is built, so that no workload
- * is measured while the build takes the CPU: sounio_search_index_packages is -1 until then.
- */
-async function warmSearchIndex(base) {
-  await fetch(`${base}/api/v1/search?q=${encodeURIComponent('index warm up')}`);
-  const deadline = Date.now() + 10 * 60_000;
-  while (Date.now() < deadline) {
-    const text = await (await fetch(`${base}/metrics`)).text();
-    const packages = Number(/^sounio_search_index_packages (\S+)$/m.exec(text)?.[1] ?? -1);
-    if (packages >= 0) return packages;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-  throw new Error(`${base}: the search index was not built within 10 minutes`);
 }
 
 async function startBare(captures) {
@@ -192,6 +153,16 @@ function rssOf(pid) {
 
 const SKIPPED_HEADERS = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding', 'x-request-id', 'x-ratelimit-remaining', 'x-ratelimit-reset']);
 
+/** The capture of the first search path whose answer is a full page of 20 packages (else of the last). */
+async function fullPage(base, paths) {
+  let answer;
+  for (const path of paths) {
+    answer = await capture(base, path);
+    if (answer.status === 200 && JSON.parse(Buffer.from(answer.body, 'base64').toString()).packages.length === 20) break;
+  }
+  return answer;
+}
+
 async function capture(base, path) {
   const response = await fetch(base + path);
   const body = Buffer.from(await response.arrayBuffer());
@@ -221,7 +192,9 @@ function workloadsFor(corpus) {
       id: 'search-cold',
       label: 'search, cold (distinct queries)',
       paths: [],
-      fallback: { prefix: '/api/v1/search', path: q('http client') },
+      // The first of these whose answer is a full page (at 1,000 packages `http client` finds nothing: the bare
+      // server then answered the cold mix with 65 bytes, not a typical page of 20).
+      fallback: { prefix: '/api/v1/search', paths: [q('http client'), ...popular.map(q)] },
       // Made between measurements, never during one (drawing queries took the load generator's CPU).
       // The bare server may go round the list, but needs one: it is measured first, before the registry's round made any.
       prepare: (side, seconds) => cold.ensure(side === 'registry' ? cursors.registry + COLD_RATE * seconds : Math.max(cold.paths.length, 10_000)),
@@ -381,10 +354,10 @@ async function main() {
           const captures = {};
           for (const path of workload.paths) captures[path] = await capture(registry.base, path);
           const fallbacks = {};
-          if (workload.fallback) fallbacks[workload.fallback.prefix] = await capture(registry.base, workload.fallback.path);
+          if (workload.fallback) fallbacks[workload.fallback.prefix] = await fullPage(registry.base, workload.fallback.paths);
           const sample = Object.values(captures)[0] ?? Object.values(fallbacks)[0];
           if (sample.status !== 200) throw new Error(`${workload.id}: the registry answered ${sample.status}`);
-          bytes[workload.id] = sample.bytes;
+          bytes[`${size} ${backend.kind} ${workload.id}`] = sample.bytes;
           const bare = await startBare({ captures, fallbacks });
           try {
             // Each side ROUNDS times, alternating, the better round kept: on this shared machine a side's figure swings
@@ -506,7 +479,7 @@ function render({ machineLines, rows, seeds, publishes, bytes, resolverRows, pee
     const target = TARGETS[row.workload];
     const verdict = target == null ? '–' : `≥ ${target} ${ratio >= target ? '✔' : '✘'}`;
     out.push(
-      `| ${row.size} | ${row.backend} | ${row.label} | ${bytes[row.workload] ?? ''} | ${fmt(row.bare.rps)} | ${fmt(row.registry.rps)} | ${fmt(ratio, 2)}× | ${verdict} | ${row.registry.p50} / ${row.registry.p99} | ${row.bare.p50} / ${row.bare.p99} | ${row.registry.non2xx + row.registry.errors} |`,
+      `| ${row.size} | ${row.backend} | ${row.label} | ${bytes[`${row.size} ${row.backend} ${row.workload}`] ?? ''} | ${fmt(row.bare.rps)} | ${fmt(row.registry.rps)} | ${fmt(ratio, 2)}× | ${verdict} | ${row.registry.p50} / ${row.registry.p99} | ${row.bare.p50} / ${row.bare.p99} | ${row.registry.non2xx + row.registry.errors} |`,
     );
   }
   out.push('');
