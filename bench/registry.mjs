@@ -4,9 +4,12 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
 /** Every rate-limit bucket raised out of reach. */
-export const RAISED_LIMITS = Object.fromEntries(
+const RAISED_LIMITS = Object.fromEntries(
   ['SEARCH_ANON', 'SEARCH_AUTH', 'DOWNLOAD_ANON', 'DOWNLOAD_AUTH', 'PUBLISH_AUTH', 'OTHER_ANON', 'OTHER_AUTH', 'ACCOUNT', 'WEB_ANON', 'WEB_AUTH'].map((n) => [`RATE_LIMIT_${n}`, '1000000000']),
 );
+
+/** What every registry the bench runs gets (seeding included): quiet logs, rate limits on but out of reach, metrics. */
+export const REGISTRY_ENV = { LOG_LEVEL: 'warn', RATE_LIMITS: 'on', ...RAISED_LIMITS, METRICS: 'on' };
 
 export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,7 +34,7 @@ export async function waitFor(url, child, seconds = 60) {
  */
 export async function startRegistry({ dist, port, env, nodeFlags = [], stdio = ['ignore', 'ignore', 'inherit'] }) {
   const child = spawn(process.execPath, [...nodeFlags, join(dist, 'main.js'), 'serve'], {
-    env: { LOG_LEVEL: 'warn', RATE_LIMITS: 'on', ...RAISED_LIMITS, METRICS: 'on', ...env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}` },
+    env: { ...REGISTRY_ENV, ...env, PORT: String(port), HOST: '127.0.0.1', PUBLIC_URL: `http://127.0.0.1:${port}` },
     stdio,
   });
   const base = `http://127.0.0.1:${port}`;

@@ -25,7 +25,7 @@ import { gzipSync } from 'node:zlib';
 import pg from 'pg';
 import tar from 'tar-stream';
 import { coldQueries } from './queries.mjs';
-import { RAISED_LIMITS, sleep, startRegistry as startServe, waitFor, warmSearchIndex } from './registry.mjs';
+import { REGISTRY_ENV, sleep, startRegistry as startServe, waitFor, warmSearchIndex } from './registry.mjs';
 import { formatResolverRows } from './resolver.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -79,7 +79,7 @@ function backendsFor(size) {
 }
 
 function registryEnv(backend, extra = {}) {
-  return { ...process.env, DATA_DIR: backend.dataDir, LOG_LEVEL: 'warn', RATE_LIMITS: 'on', ...RAISED_LIMITS, METRICS: 'on', ...backend.env, ...extra };
+  return { ...process.env, DATA_DIR: backend.dataDir, ...REGISTRY_ENV, ...backend.env, ...extra };
 }
 
 function runAdmin(backend, args) {
