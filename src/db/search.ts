@@ -62,6 +62,8 @@ export interface SearchPage {
   total: number;
   /** The rows' Package JSON, one per row, when the answer comes with it (the search index keeps each package's, and makes its rows only when they are read). */
   json?: string[];
+  /** Or all of it at once: the rows' Package JSON joined with commas (an answer from the index's thread). */
+  packagesJson?: string;
 }
 
 // Searchable: a package with at least one version that is not yanked (and in the requested keywords and category).

@@ -33,7 +33,7 @@ import type { Logger } from '../logger.js';
 import type { Database } from '../ports/database.js';
 import type { KeyValue } from '../ports/kv.js';
 import { localCacheOf } from './local-cache.js';
-import { SearchIndex } from './search-index.js';
+import { RemoteSearchIndex } from './search-index-remote.js';
 import { englishLexemes } from './search-index-stem.js';
 
 /** Table pages read by one query of the first build (a few thousand packages). */
@@ -47,8 +47,6 @@ const MAX_CACHED_WORDS = 100_000;
 /** After a failed build, searches stay in SQL this long before one tries again. */
 const BUILD_RETRY_MS = 30_000;
 const PREWARM_WORDS = 100_000;
-/** Terms looked at per turn of the event loop when their copies are made after a build (SearchIndex.prepareTerms). */
-const PREPARE_TERMS = 200;
 /** Words the index answers: ASCII letters and digits (anything else is left to SQL, whose parser decides). */
 const INDEXABLE_WORD = /^[a-z0-9]+$/;
 /** Words the JavaScript stemmer reads (search-index-stem.ts); words with digits are asked of the database once. */
@@ -68,7 +66,7 @@ export interface SearchIndexStats {
 }
 
 class IndexedCatalog {
-  private index: SearchIndex | null = null;
+  private index: RemoteSearchIndex | null = null;
   private building: Promise<void> | null = null;
   private state: SearchIndexStats['state'] = 'idle';
   private buildMs: number | null = null;
@@ -90,6 +88,8 @@ class IndexedCatalog {
   private stemmerAgrees = true;
   answered = 0;
   fallbacks = 0;
+  /** The registry closed it: searches still waiting for the thread go to SQL without a warning. */
+  closed = false;
 
   constructor(
     private readonly db: Database,
@@ -127,7 +127,6 @@ class IndexedCatalog {
           this.state = 'ready';
           this.buildMs = Date.now() - started;
           this.logger.info({ packages: this.index!.size, ms: this.buildMs }, 'search index built');
-          void this.prepareTerms(this.index!);
         },
         (error: unknown) => {
           this.state = 'failed';
@@ -142,11 +141,32 @@ class IndexedCatalog {
   }
 
   private async build(): Promise<void> {
+    const index = new RemoteSearchIndex(MAX_SEARCH_RESULTS);
+    index.onFailure = (error) => this.lost(index, error);
+    try {
+      await this.load(index);
+    } catch (error) {
+      await index.close();
+      throw error;
+    }
+  }
+
+  /** The thread failed or exited: searches go to SQL, and a later one builds the index again. */
+  private lost(index: RemoteSearchIndex, error: Error): void {
+    if (this.index !== index) return;
+    this.logger.warn({ err: error }, 'the search index thread stopped; searching in SQL until it is built again');
+    this.index = null;
+    this.building = null;
+    this.state = 'failed';
+    this.failedAt = Date.now();
+  }
+
+  private async load(index: RemoteSearchIndex): Promise<void> {
     const startSeq = await latestSearchSeq(this.db);
-    const index = new SearchIndex(MAX_SEARCH_RESULTS);
-    index.bulk = true;
     const { categories, owners } = await categoriesAndOwners(this.db);
     const pages = await packagePages(this.db);
+    // The words of keywords and descriptions, for prewarm().
+    const words = new Set<string>();
     for (let from = 0; ; from += BUILD_PAGES) {
       // The last range is open: the table may have grown meanwhile.
       const last = from + BUILD_PAGES >= pages;
@@ -154,12 +174,12 @@ class IndexedCatalog {
         row.categories = categories.get(row.id) ?? [];
         row.owners = owners.get(row.id) ?? [];
         this.apply(index, row);
+        if (row.available && words.size < PREWARM_WORDS) wordsOf(row, words);
       }
       if (last) break;
       await new Promise((resolve) => setImmediate(resolve));
     }
-    index.bulk = false;
-    index.sortIfNeeded();
+    await index.built();
     this.highestSeq = Math.max(this.highestSeq, Number(startSeq));
     this.safeSeq = startSeq;
     this.reads.length = 0;
@@ -168,33 +188,12 @@ class IndexedCatalog {
     // Changes committed while the pages were read: the announced ones are in `dirty`, the others come now.
     this.lastCatchUp = 0;
     this.lastReconcile = Date.now();
-    await this.prewarm(index);
-  }
-
-  /**
-   * Makes the common terms' copies (SearchIndex.prepareTerms) once the index serves, a few hundred terms a turn of
-   * the event loop: searches go on meanwhile and make what is not made yet themselves, as before.
-   */
-  private async prepareTerms(index: SearchIndex): Promise<void> {
-    for (let next = 0; next >= 0 && this.index === index; ) {
-      next = index.prepareTerms(next, PREPARE_TERMS);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    await this.prewarm(words);
   }
 
   /** The English forms of the words of keywords and descriptions, read once, so most queries need no query. */
-  private async prewarm(index: SearchIndex): Promise<void> {
-    const words = new Set<string>();
-    for (const row of index.documents()) {
-      for (const text of [row.description ?? '', ...row.keywords]) {
-        for (const word of text.toLowerCase().split(/[^a-z0-9]+/)) {
-          if (word !== '' && word.length <= 40 && !this.lexemes.has(word)) words.add(word);
-        }
-        if (words.size >= PREWARM_WORDS) break;
-      }
-      if (words.size >= PREWARM_WORDS) break;
-    }
-    const list = [...words];
+  private async prewarm(words: Set<string>): Promise<void> {
+    const list = [...words].filter((word) => !this.lexemes.has(word));
     for (let at = 0; at < list.length; at += 5_000) {
       for (const [word, forms] of await wordLexemes(this.db, list.slice(at, at + 5_000))) {
         this.lexemes.set(word, forms);
@@ -207,7 +206,7 @@ class IndexedCatalog {
   }
 
   /** Applies a row read from the database, unless the index already has a later one. */
-  private apply(index: SearchIndex, row: IndexRow): void {
+  private apply(index: RemoteSearchIndex, row: IndexRow): void {
     const seq = Number(row.search_seq);
     const canonical = row.canonical_name;
     if (seq < (index.seqOf(canonical) ?? this.removed.get(canonical) ?? -1)) return;
@@ -221,12 +220,12 @@ class IndexedCatalog {
     }
   }
 
-  private applyMissing(index: SearchIndex, canonical: string): void {
+  private applyMissing(index: RemoteSearchIndex, canonical: string): void {
     index.remove(canonical);
     this.removed.set(canonical, this.highestSeq);
   }
 
-  private async refresh(index: SearchIndex, names: string[]): Promise<void> {
+  private async refresh(index: RemoteSearchIndex, names: string[]): Promise<void> {
     for (let at = 0; at < names.length; at += REFRESH_BATCH) {
       const batch = names.slice(at, at + REFRESH_BATCH);
       const rows = await indexRowsNamed(this.db, batch);
@@ -240,7 +239,7 @@ class IndexedCatalog {
   }
 
   /** Re-reads every package announced as changed (waiting for a re-read already under way). */
-  private async settle(index: SearchIndex): Promise<void> {
+  private async settle(index: RemoteSearchIndex): Promise<void> {
     while (this.dirty.size > 0 || this.refreshing !== null) {
       if (this.refreshing !== null) {
         await this.refreshing;
@@ -260,7 +259,7 @@ class IndexedCatalog {
     }
   }
 
-  private maybeCatchUp(index: SearchIndex): void {
+  private maybeCatchUp(index: RemoteSearchIndex): void {
     const now = Date.now();
     if (this.catchingUp !== null || now - this.lastCatchUp < CATCH_UP_INTERVAL_MS) return;
     this.lastCatchUp = now;
@@ -280,7 +279,7 @@ class IndexedCatalog {
     await this.settle(this.index!);
   }
 
-  private async catchUp(index: SearchIndex, now: number): Promise<void> {
+  private async catchUp(index: RemoteSearchIndex, now: number): Promise<void> {
     const changed = await changedSince(this.db, this.safeSeq, CATCH_UP_LIMIT);
     const stale = changed.filter((row) => Number(row.search_seq) > (index.seqOf(row.canonical_name) ?? this.removed.get(row.canonical_name) ?? -1));
     if (stale.length > 0) await this.refresh(index, [...new Set(stale.map((row) => row.canonical_name))]);
@@ -304,7 +303,7 @@ class IndexedCatalog {
   }
 
   /** Finds packages deleted (or added) without an announcement, by comparing the names. */
-  private async reconcile(index: SearchIndex): Promise<void> {
+  private async reconcile(index: RemoteSearchIndex): Promise<void> {
     if ((await availableCount(this.db)) === index.size) return;
     const before = Number(await latestSearchSeq(this.db));
     const names = new Set(await availableNames(this.db));
@@ -312,6 +311,16 @@ class IndexedCatalog {
       if (!names.has(canonical) && (index.seqOf(canonical) ?? 0) <= before) this.applyMissing(index, canonical);
     }
     for (const canonical of names) if (!index.has(canonical)) this.dirty.add(canonical);
+  }
+
+  /** Stops the index's thread (the registry is closing). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const index = this.index;
+    this.index = null;
+    this.building = null;
+    this.state = 'idle';
+    await index?.close();
   }
 
   private remember(word: string, forms: WordLexemes): void {
@@ -356,6 +365,16 @@ class IndexedCatalog {
   }
 }
 
+/** Adds the words of a row's description and keywords to `words` (at most PREWARM_WORDS). */
+function wordsOf(row: IndexRow, words: Set<string>): void {
+  for (const text of [row.description ?? '', ...row.keywords]) {
+    for (const word of text.toLowerCase().split(/[^a-z0-9]+/)) {
+      if (word !== '' && word.length <= 40) words.add(word);
+    }
+    if (words.size >= PREWARM_WORDS) return;
+  }
+}
+
 const catalogs = new WeakMap<KeyValue, IndexedCatalog>();
 
 /**
@@ -378,6 +397,12 @@ function catalogOf(ctx: Pick<Context, 'db' | 'kv' | 'logger'>): IndexedCatalog {
     clear();
     catalog.changedAll();
   };
+  // Closing the registry's key-value store stops the index's thread.
+  const close = ctx.kv.close.bind(ctx.kv);
+  ctx.kv.close = async () => {
+    await catalog.close();
+    await close();
+  };
   return catalog;
 }
 
@@ -390,7 +415,7 @@ export async function searchIndexed(ctx: Pick<Context, 'db' | 'kv' | 'logger'>, 
     else catalog.answered++;
     return page;
   } catch (error) {
-    ctx.logger.warn({ err: error }, 'search index failed; searching in SQL');
+    if (!catalog.closed) ctx.logger.warn({ err: error }, 'search index failed; searching in SQL');
     catalog.fallbacks++;
     return null;
   }

@@ -258,6 +258,8 @@ export interface IndexPage {
   total: number;
   /** Each row's Package JSON. */
   json: string[];
+  /** Each row's package id. */
+  readonly ids: string[];
 }
 
 function sameWords(a: string[], b: string[]): boolean {
@@ -1611,7 +1613,7 @@ export class SearchIndex {
     }
     const total = Math.min(count, this.maxResults);
     const end = Math.min(total, k);
-    if (query.offset >= total) return { rows: [], total, json: [] };
+    if (query.offset >= total) return { rows: [], total, json: [], ids: [] };
     return this.page(this.mostRelevant(candidates, candidates.length, (i) => scores[candidates[i]!]!, end, exactSlot).slice(query.offset, end), total);
   }
 
@@ -1773,7 +1775,7 @@ export class SearchIndex {
     else for (const slot of candidates) scores[slot] = settled(scores[slot]!);
     const total = Math.min(count, this.maxResults);
     const end = Math.min(total, k);
-    if (query.offset >= total) return { rows: [], total, json: [] };
+    if (query.offset >= total) return { rows: [], total, json: [], ids: [] };
     const page = this.mostRelevant(candidates, candidates.length, (i) => scores[candidates[i]!]!, end, exactSlot).slice(query.offset, end);
     return this.page(page, total);
   }
@@ -1868,6 +1870,10 @@ class FoundPage implements IndexPage {
 
   get rows(): PackageSummaryRow[] {
     return (this.made ??= this.docs.map(summaryOf));
+  }
+
+  get ids(): string[] {
+    return this.docs.map((doc) => doc.id);
   }
 }
 
