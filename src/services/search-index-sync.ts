@@ -124,6 +124,8 @@ class IndexedCatalog {
       const started = Date.now();
       this.building = this.build().then(
         () => {
+          // The thread may have stopped while the build's last steps ran (lost() then took it out).
+          if (this.index === null) throw new Error('the search index thread stopped while the index was being built');
           this.state = 'ready';
           this.buildMs = Date.now() - started;
           this.logger.info({ packages: this.index!.size, ms: this.buildMs }, 'search index built');
