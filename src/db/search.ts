@@ -60,9 +60,10 @@ const SEARCH_ORDERS: Record<SearchOrder, { page: string; rows: string }> = {
 export interface SearchPage {
   rows: PackageSummaryRow[];
   total: number;
-  /** The rows' Package JSON, one per row, when the answer comes with it (the search index keeps each package's, and makes its rows only when they are read). */
-  json?: string[];
-  /** Or all of it at once: the rows' Package JSON joined with commas (an answer from the index's thread). */
+  /**
+   * The rows' Package JSON joined with commas, when the answer comes with it (the search index keeps each package's,
+   * and its thread makes the rows only when they are read).
+   */
   packagesJson?: string;
 }
 

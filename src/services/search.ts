@@ -86,12 +86,7 @@ export async function searchSerialized(ctx: Context, input: SearchInput): Promis
  */
 export function searchResultsJson(found: SearchPage, input: Pick<SearchInput, 'page' | 'perPage'>): string {
   // The index's rows are made only when read: an answer with JSON does not read them.
-  let packages = found.packagesJson;
-  if (packages === undefined) {
-    const parts = found.json ?? found.rows.map((row) => JSON.stringify(packageSummaryView(row)));
-    packages = '';
-    for (let i = 0; i < parts.length; i++) packages += (i === 0 ? '' : ',') + parts[i]!;
-  }
+  const packages = found.packagesJson ?? found.rows.map((row) => JSON.stringify(packageSummaryView(row))).join(',');
   const hasNext = input.page * input.perPage < found.total;
   return `{"packages":[${packages}],"total":${found.total},"page":${input.page},"per_page":${input.perPage},"has_next":${hasNext}}`;
 }

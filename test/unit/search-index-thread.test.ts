@@ -53,9 +53,10 @@ describe('RemoteSearchIndex (the index in a thread of its own)', () => {
         const where = `${label}: ${q.words.join(' ')} by ${q.order}`;
         expect(theirs.total, where).toBe(mine.total);
         expect(theirs.rows, where).toEqual(mine.rows);
-        // The API's bytes are the same too.
+        // The API's bytes, from the JSON the thread keeps, are those made from the rows.
         const input = { page: 1, perPage: q.limit };
-        expect(searchResultsJson(theirs, input), where).toBe(searchResultsJson(mine, input));
+        expect(theirs.packagesJson, where).toBeDefined();
+        expect(searchResultsJson(theirs, input), where).toBe(searchResultsJson({ total: mine.total, rows: mine.rows }, input));
       }
     };
     await compare('built');

@@ -37,7 +37,7 @@ describe('search answer JSON', () => {
   it("uses each package's JSON as the index keeps it when the answer comes with it", () => {
     const found = {
       total: 2,
-      json: ['{"name":"kept-alpha"}', '{"name":"kept-beta"}'],
+      packagesJson: '{"name":"kept-alpha"},{"name":"kept-beta"}',
       // The index makes its rows only when they are read; the answer's bytes do not read them.
       get rows(): PackageSummaryRow[] {
         throw new Error('rows read');
